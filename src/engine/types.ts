@@ -1,0 +1,218 @@
+/**
+ * The contract between the API layer and the engine. The api/ handlers call only
+ * these interfaces; engine/ implements them over image/, runtime/ and network/.
+ * Shapes are Docker Engine API JSON (PascalCase), so handlers mostly pass them through.
+ * Every method throws EngineError (core/errors.ts) on failure, with Docker's wording.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { ContainerCreateBody, EventMessage, HostConfig } from '../core/docker.js';
+
+/** One line of the JSON progress stream docker renders (`{"status":..,"progressDetail":..,"id":..}`). */
+export interface ProgressMessage {
+  status?: string;
+  id?: string;
+  progress?: string;
+  progressDetail?: { current?: number; total?: number };
+  stream?: string;
+  error?: string;
+  errorDetail?: { message: string };
+  aux?: Record<string, unknown>;
+}
+export type ProgressFn = (m: ProgressMessage) => void;
+
+export interface ImageListOptions {
+  all?: boolean;
+  digests?: boolean;
+  /** Docker filters, already parsed: name -> values. */
+  filters?: Record<string, string[]>;
+}
+
+export interface ImageService {
+  /** GET /images/json items (Docker's ImageSummary). */
+  list(opts: ImageListOptions): Promise<Record<string, unknown>[]>;
+  /** GET /images/{name}/json (Docker's ImageInspect). NotFound: "No such image: <name>". */
+  inspect(name: string): Promise<Record<string, unknown>>;
+  history(name: string): Promise<Record<string, unknown>[]>;
+  tag(source: string, repo: string, tag?: string): Promise<void>;
+  /** DELETE /images/{name}: returns [{Untagged}|{Deleted}]. Conflict (409) when a container uses it. */
+  remove(name: string, opts: { force?: boolean; noprune?: boolean }): Promise<Record<string, string>[]>;
+  prune(filters: Record<string, string[]>): Promise<{ ImagesDeleted: Record<string, string>[] | null; SpaceReclaimed: number }>;
+  /** POST /images/load: docker-archive or OCI layout, gzip or plain. Reports progress; resolves with loaded refs/ids. */
+  load(input: Readable, progress: ProgressFn, opts: { quiet?: boolean }): Promise<string[]>;
+  /** GET /images/get: a docker-archive tar of the named images. */
+  save(names: string[]): Promise<Readable>;
+  /** POST /images/create?fromSrc=-: import a rootfs tar as a one-layer image. Returns the image id. */
+  importRootfs(input: Readable, opts: { repo?: string; tag?: string; changes?: string[]; message?: string; platform?: string }, progress: ProgressFn): Promise<string>;
+  /** Bytes used by image layers (for /system/df and /info). */
+  usage(): Promise<{ images: Record<string, unknown>[]; layersSize: number }>;
+}
+
+export interface ContainerListOptions {
+  all?: boolean;
+  limit?: number;
+  size?: boolean;
+  filters?: Record<string, string[]>;
+}
+
+export interface LogsOptions {
+  follow?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  since?: number;
+  until?: number;
+  timestamps?: boolean;
+  tail?: number | 'all';
+}
+
+/** A chunk of container output: stream 1 = stdout, 2 = stderr (stdcopy ids). */
+export interface OutputChunk {
+  stream: 1 | 2;
+  data: Buffer;
+}
+
+/** A live attachment to a container's or exec's stdio. */
+export interface AttachSession {
+  /** Output chunks; ends when the process exits or the session is closed. */
+  output: Readable; // object mode, OutputChunk items
+  /** Container stdin, when attached with stdin; ending it half-closes stdin. */
+  stdin?: Writable;
+  close(): void;
+}
+
+export interface AttachOptions {
+  stream?: boolean;
+  logs?: boolean;
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  detachKeys?: string;
+}
+
+export interface ExecCreateBody {
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  DetachKeys?: string;
+  ConsoleSize?: [number, number] | null;
+  Tty?: boolean;
+  Env?: string[];
+  Cmd: string[];
+  Privileged?: boolean;
+  User?: string;
+  WorkingDir?: string;
+}
+
+export interface ContainerService {
+  create(body: ContainerCreateBody, name?: string): Promise<{ Id: string; Warnings: string[] }>;
+  start(idOrName: string): Promise<void>; // NotModified when already running
+  stop(idOrName: string, opts: { timeout?: number; signal?: string }): Promise<void>;
+  restart(idOrName: string, opts: { timeout?: number; signal?: string }): Promise<void>;
+  kill(idOrName: string, signal?: string): Promise<void>;
+  /** Resolves when the condition holds: 'not-running' (default), 'next-exit', 'removed'. */
+  wait(idOrName: string, condition?: string): Promise<{ StatusCode: number; Error: { Message: string } | null }>;
+  remove(idOrName: string, opts: { force?: boolean; volumes?: boolean; link?: boolean }): Promise<void>;
+  inspect(idOrName: string, opts?: { size?: boolean }): Promise<Record<string, unknown>>;
+  list(opts: ContainerListOptions): Promise<Record<string, unknown>[]>;
+  logs(idOrName: string, opts: LogsOptions): Promise<{ tty: boolean; output: Readable }>;
+  attach(idOrName: string, opts: AttachOptions): Promise<{ tty: boolean; session: AttachSession }>;
+  resize(idOrName: string, h: number, w: number): Promise<void>;
+  pause(idOrName: string): Promise<void>;
+  unpause(idOrName: string): Promise<void>;
+  rename(idOrName: string, newName: string): Promise<void>;
+  update(idOrName: string, hc: HostConfig): Promise<{ Warnings: string[] }>;
+  top(idOrName: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }>;
+  stats(idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Promise<Readable>; // object mode, stats JSON
+  changes(idOrName: string): Promise<{ Path: string; Kind: 0 | 1 | 2 }[] | null>;
+  export(idOrName: string): Promise<Readable>;
+  archiveGet(idOrName: string, path: string): Promise<{ stat: Record<string, unknown>; tar: Readable }>;
+  archiveStat(idOrName: string, path: string): Promise<Record<string, unknown>>;
+  archivePut(idOrName: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean }): Promise<void>;
+  prune(filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>;
+  execCreate(idOrName: string, body: ExecCreateBody): Promise<{ Id: string }>;
+  execStart(execId: string, opts: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }): Promise<{ tty: boolean; session?: AttachSession }>;
+  execInspect(execId: string): Promise<Record<string, unknown>>;
+  execResize(execId: string, h: number, w: number): Promise<void>;
+}
+
+export interface EventFilter {
+  since?: number;
+  until?: number;
+  filters?: Record<string, string[]>;
+}
+
+export interface EventService {
+  emit(e: Omit<EventMessage, 'time' | 'timeNano' | 'scope'>): void;
+  /** Past events matching (from a bounded in-memory ring), then live ones until `until` or close. */
+  subscribe(f: EventFilter, onEvent: (e: EventMessage) => void): { close(): void; past: EventMessage[] };
+}
+
+export interface SystemService {
+  info(): Promise<Record<string, unknown>>;
+  version(): Record<string, unknown>;
+  df(): Promise<Record<string, unknown>>;
+}
+
+/** Everything the API layer needs; built by daemon/ (the composition root). */
+export interface Engine {
+  images: ImageService;
+  containers?: ContainerService;
+  events: EventService;
+  system: SystemService;
+}
+
+// ---- Contracts between engine services (wired together in daemon/) ----
+
+import type { ImageConfig } from '../core/oci.js';
+import type { EndpointSettings, PortBinding } from '../core/docker.js';
+
+/** Given by the image service to the container service. */
+export interface ImageResolver {
+  /**
+   * Resolves a reference, full or short ID to the image's id ("sha256:..."), the
+   * reference as the user wrote it normalised (e.g. "busybox:latest"), its config,
+   * and the read-only layer directories for overlay's lowerdir, lowest layer FIRST.
+   * NotFound: "No such image: <name>".
+   */
+  resolveForContainer(name: string): Promise<{ id: string; config: ImageConfig; layerDirs: string[] }>;
+}
+
+/** Given by the container service to the image service: ids of containers (any state) using an image. */
+export type ImageUsers = (imageId: string) => string[];
+
+export interface ContainerNetworkRequest {
+  containerId: string;
+  containerName: string;
+  hostname: string;
+  /** Path of the container's network namespace (a bind-mounted netns file). */
+  netnsPath: string;
+  /** HostConfig.NetworkMode: "default"/"bridge", a network name/id, "none", "host", "container:x" are handled before. */
+  networkMode: string;
+  endpoints: Record<string, EndpointSettings>;
+  portBindings: Record<string, PortBinding[] | null>;
+  publishAllPorts: boolean;
+  exposedPorts: string[];
+  extraHosts: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+}
+
+export interface ContainerNetworkResult {
+  /** NetworkSettings.Networks, keyed by network name. */
+  networks: Record<string, EndpointSettings>;
+  /** NetworkSettings.Ports. */
+  ports: Record<string, PortBinding[] | null>;
+  /** Contents to bind into the container. */
+  hosts: string;
+  resolvConf: string;
+}
+
+/** Given by the network service to the container service. */
+export interface ContainerNetworker {
+  /** Wires the netns into its networks (veth, addresses, routes, NAT, DNS). Idempotent per container. */
+  setup(req: ContainerNetworkRequest): Promise<ContainerNetworkResult>;
+  /** Removes everything setup created for the container; never throws for missing pieces. */
+  teardown(containerId: string): Promise<void>;
+  /** Resolves a network name/id (NotFound: "network x not found"). */
+  exists(nameOrId: string): Promise<boolean>;
+}
