@@ -1,0 +1,62 @@
+/** Shared plumbing for routes that stream container output or take over the connection. */
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import type { AttachSession } from '../../engine/types.js';
+import { hijack, streamContentType } from '../hijack.js';
+import type { Ctx } from '../router.js';
+import { framer } from '../stdcopy.js';
+
+/** Sends a byte stream (tar) with a content type, destroying the response if the source fails. */
+export async function sendStream(ctx: Ctx, src: Readable, contentType: string, headers: Record<string, string> = {}): Promise<void> {
+  ctx.res.writeHead(200, { 'Content-Type': contentType, ...headers });
+  try {
+    await pipeline(src, ctx.res);
+  } catch (e) {
+    ctx.log.warn('stream ended early', { url: ctx.req.url, err: String(e) });
+    ctx.res.destroy();
+  }
+}
+
+/** Container output (OutputChunk objects) to the response: stdcopy frames unless tty. */
+export async function sendOutput(ctx: Ctx, output: Readable, tty: boolean): Promise<void> {
+  ctx.res.writeHead(200, { 'Content-Type': streamContentType(tty, ctx.apiVersion) });
+  ctx.res.flushHeaders();
+  const stop = () => output.destroy();
+  ctx.req.on('close', stop);
+  try {
+    await pipeline(output, framer(tty), ctx.res);
+  } catch {
+    ctx.res.destroy();
+  } finally {
+    ctx.req.off('close', stop);
+  }
+}
+
+/**
+ * Joins a hijacked connection to an attach session: client bytes go to stdin (EOF
+ * half-closes it), output goes back framed unless tty. Resolves when either side ends.
+ */
+export async function bridgeSession(ctx: Ctx, session: AttachSession, tty: boolean): Promise<void> {
+  const h = hijack(ctx, streamContentType(tty, ctx.apiVersion));
+  const out = framer(tty);
+  await new Promise<void>((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      session.close();
+      h.close();
+      resolve();
+    };
+    if (session.stdin) {
+      h.input.on('data', (c: Buffer) => session.stdin!.write(c));
+      h.input.on('end', () => session.stdin!.end());
+    } else h.input.resume();
+    h.input.on('error', finish);
+    h.input.on('close', finish);
+    session.output.on('error', finish);
+    out.on('end', finish);
+    session.output.pipe(out);
+    out.on('data', (b: Buffer) => h.output.write(b));
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * The composition root: opens the state database, builds the services that exist and
+ * hands them to the API server. Services not built yet stay undefined and their routes
+ * answer 501 naming what is missing.
+ */
+import { randomUUID } from 'node:crypto';
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiServer } from '../api/server.js';
+import { MemoryEventService } from '../engine/events.js';
+import { Images } from '../engine/images.js';
+import { HostSystemService } from '../engine/system.js';
+import type { Engine } from '../engine/types.js';
+import { openDatabase, type Db } from '../platform/sqlite.js';
+import type { DaemonConfig } from './config.js';
+import type { JsonLogger } from './log.js';
+
+export interface BuildInfo {
+  version: string;
+  gitCommit: string;
+  buildTime: string;
+}
+
+export interface Daemon {
+  engine: Partial<Engine>;
+  api: ApiServer;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogger): Promise<Daemon> {
+  const db = openDatabase(join(cfg.dataRoot, 'hako.db'));
+  const events = new MemoryEventService();
+  const images = new Images({ db, dataRoot: cfg.dataRoot, events });
+  await images.init();
+  const engine: Partial<Engine> = { events, images };
+  // Wire the ContainerService here (and images.setUsers) when src/engine/containers.ts lands.
+  const runtimes = findRuntimes();
+  const system = new HostSystemService({
+    images: engine.images, containers: engine.containers, eventListeners: () => events.subscribers,
+    id: engineId(cfg.dataRoot), ...build, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, instance: cfg.instance,
+    defaultRuntime: cfg.defaultRuntime, runtimes, debug: cfg.logLevel === 'debug',
+    warnings: runtimes[cfg.defaultRuntime] ? [] : [`WARNING: default runtime ${cfg.defaultRuntime} is not installed`],
+  });
+  await system.probe();
+  engine.system = system;
+  const missing = (['images', 'containers'] as const).filter((k) => !engine[k]);
+  if (missing.length) log.warn('services not available yet; their API routes answer 501', { missing });
+  const api = new ApiServer({ engine, version: build.version, log: log.child({ component: 'api' }) });
+  return {
+    engine, api, db,
+    async close() {
+      await api.close();
+      db.close();
+    },
+  };
+}
+
+const searchPath = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+function findRuntimes(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['crun', 'runc']) {
+    for (const dir of searchPath) {
+      const p = join(dir, name);
+      try {
+        accessSync(p, constants.X_OK);
+        if (statSync(p).isFile()) {
+          out[name] = p;
+          break;
+        }
+      } catch {
+        /* not here */
+      }
+    }
+  }
+  return out;
+}
+
+/** A stable id for this daemon, kept in <data-root>/engine-id as dockerd does. */
+function engineId(dataRoot: string): string {
+  const p = join(dataRoot, 'engine-id');
+  if (existsSync(p)) return readFileSync(p, 'utf8').trim();
+  const id = randomUUID();
+  writeFileSync(p, id + '\n', { mode: 0o600 });
+  return id;
+}

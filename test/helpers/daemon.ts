@@ -1,0 +1,160 @@
+/**
+ * Starts a real hakod (./bin/hakod, needs `npx tsc -p .` first) on a temporary data
+ * root, exec root, socket and instance name, for black-box API tests. stop() sends
+ * SIGTERM, waits for exit and removes the temporary tree.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+
+/** Repository root, from dist/test/helpers/ or test/helpers/. */
+export const repoRoot = (() => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return here.includes(`${'/'}dist${'/'}`) ? resolve(here, '..', '..', '..') : resolve(here, '..', '..');
+})();
+export const hakodBin = join(repoRoot, 'bin', 'hakod');
+
+export interface Response {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  text(): string;
+  json<T = any>(): T;
+}
+
+export interface StartOptions {
+  /** Extra hakod flags. */
+  args?: string[];
+  /** Contents of the daemon.json given with --config-file (default {}). */
+  config?: Record<string, unknown>;
+  /** Reuse this data root (not removed by stop()). */
+  dataRoot?: string;
+  timeoutMs?: number;
+}
+
+export interface TestDaemon {
+  socket: string;
+  dataRoot: string;
+  execRoot: string;
+  instance: string;
+  pidfile: string;
+  tmp: string;
+  proc: ChildProcess;
+  /** Everything the daemon wrote to stderr so far. */
+  logs(): string;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function requiresRoot(t: TestContext): boolean {
+  if (process.getuid?.() === 0) return true;
+  t.skip('requires root: hakod creates sockets, cgroups and mounts only root may create');
+  return false;
+}
+
+export function randomInstance(): string {
+  const a = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return 't' + Array.from(randomBytes(5), (b) => a[b % a.length]).join('');
+}
+
+/** One HTTP request over a unix socket; body may be a Buffer, string or JSON value. */
+export function unixRequest(socket: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return new Promise((resolvePromise, reject) => {
+    let payload: Buffer | undefined;
+    const h: Record<string, string> = { ...headers };
+    if (body !== undefined) {
+      if (Buffer.isBuffer(body)) payload = body;
+      else if (typeof body === 'string') payload = Buffer.from(body);
+      else {
+        payload = Buffer.from(JSON.stringify(body));
+        h['Content-Type'] ??= 'application/json';
+      }
+      h['Content-Length'] = String(payload.length);
+    }
+    const req = httpRequest({ socketPath: socket, method, path, headers: h }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const b = Buffer.concat(chunks);
+        resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: b, text: () => b.toString(), json: () => JSON.parse(b.toString()) });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> {
+  const tmp = mkdtempSync(join(tmpdir(), 'hako-test-'));
+  const dataRoot = opts.dataRoot ?? join(tmp, 'data');
+  const execRoot = join(tmp, 'run');
+  const socket = join(tmp, 'hako.sock');
+  const pidfile = join(execRoot, 'hakod.pid');
+  const instance = randomInstance();
+  const configFile = join(tmp, 'daemon.json');
+  writeFileSync(configFile, JSON.stringify(opts.config ?? {}));
+  const args = ['--data-root', dataRoot, '--exec-root', execRoot, '-H', `unix://${socket}`, '--instance', instance,
+    '--config-file', configFile, '--log-level', 'debug', ...(opts.args ?? [])];
+  const proc = spawn(hakodBin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  let done = false;
+  void exited.then(() => (done = true));
+  const d: TestDaemon = {
+    socket, dataRoot, execRoot, instance, pidfile, tmp, proc,
+    logs: () => stderr,
+    request: (m, p, b, h) => unixRequest(socket, m, p, b, h),
+    async stop() {
+      if (!done) proc.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 15_000)));
+      const r = await Promise.race([exited, timeout]);
+      clearTimeout(timer);
+      if (!r) {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(tmp, { recursive: true, force: true });
+      return r ?? { code: null, signal: 'SIGKILL' };
+    },
+  };
+  const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+  for (;;) {
+    if (done) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw new Error(`hakod exited before answering /_ping:\n${stderr}`);
+    }
+    const ok = await unixRequest(socket, 'GET', '/_ping').then((r) => r.status === 200, () => false);
+    if (ok) return d;
+    if (Date.now() > deadline) {
+      await d.stop();
+      throw new Error(`hakod did not answer /_ping within the timeout:\n${stderr}`);
+    }
+    await sleep(50);
+  }
+}
+
+/** Runs hakod with `args` to completion (for refusal tests); returns exit code and output. */
+export function runHakod(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const p = spawn(hakodBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    p.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
