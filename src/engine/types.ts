@@ -153,9 +153,27 @@ export interface SystemService {
 }
 
 /** Everything the API layer needs; built by daemon/ (the composition root). */
+/** The /networks API (Docker's shapes). Implemented by engine/networks.ts. */
+export interface NetworkService {
+  /** GET /networks: filters name, id, driver, label, type (custom|builtin), dangling. */
+  list(filters?: Record<string, string[]>): Promise<Record<string, unknown>[]>;
+  /** GET /networks/{id}. NotFound: "network x not found". */
+  inspect(idOrName: string, opts?: { verbose?: boolean; scope?: string }): Promise<Record<string, unknown>>;
+  /** POST /networks/create -> {Id, Warning}. */
+  create(body: Record<string, any>): Promise<{ Id: string; Warning: string }>;
+  /** DELETE /networks/{id}. Conflict when containers are attached; 403 for built-in networks. */
+  remove(idOrName: string): Promise<void>;
+  prune(filters?: Record<string, string[]>): Promise<{ NetworksDeleted: string[] }>;
+  /** POST /networks/{id}/connect with {Container, EndpointConfig}. */
+  connect(idOrName: string, body: { Container: string; EndpointConfig?: EndpointSettings | null }): Promise<void>;
+  /** POST /networks/{id}/disconnect with {Container, Force}. */
+  disconnect(idOrName: string, body: { Container: string; Force?: boolean }): Promise<void>;
+}
+
 export interface Engine {
   images: ImageService;
   containers?: ContainerService;
+  networks?: NetworkService;
   events: EventService;
   system: SystemService;
 }
