@@ -10,6 +10,10 @@ import { ApiServer } from '../api/server.js';
 import { MemoryEventService } from '../engine/events.js';
 import { Images } from '../engine/images.js';
 import { HostSystemService } from '../engine/system.js';
+import { OciContainerService } from '../engine/containers.js';
+import { BridgeNetworkService, BridgeNetworker } from '../engine/networks.js';
+import { NetworkManager } from '../network/manager.js';
+import { chooseRuntime } from '../runtime/oci.js';
 import type { Engine } from '../engine/types.js';
 import { openDatabase, type Db } from '../platform/sqlite.js';
 import type { DaemonConfig } from './config.js';
@@ -34,7 +38,29 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
   const images = new Images({ db, dataRoot: cfg.dataRoot, events });
   await images.init();
   const engine: Partial<Engine> = { events, images };
-  // Wire the ContainerService here (and images.setUsers) when src/engine/containers.ts lands.
+  const netlog = log.child({ component: 'network' });
+  const manager = new NetworkManager({ db, instance: cfg.instance, });
+  await manager.init();
+  const networker = new BridgeNetworker(manager);
+  const runtime = chooseRuntime(cfg.defaultRuntime, (msg) => log.warn(msg));
+  const clog = log.child({ component: 'containers' });
+  const containers = new OciContainerService({
+    db, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, instance: cfg.instance, runtime, images, events, networker,
+    log: (msg, fields) => clog.info(msg, fields),
+  });
+  images.setUsers((imageId) => containers.store.all().filter((c) => c.imageId === imageId).map((c) => c.id));
+  await containers.restore();
+  await manager.reconcile(new Set(containers.store.all().filter((c) => c.state.Running || c.state.Paused).map((c) => c.id)));
+  const networks = new BridgeNetworkService({
+    manager, events,
+    containers: (idOrName) => {
+      const c = containers.store.resolve(idOrName);
+      return { id: c.id, name: c.name, netnsPath: c.state.Running || c.state.Paused ? containers.paths.netns(c.id) : undefined };
+    },
+  });
+  engine.containers = containers;
+  engine.networks = networks;
+  netlog.debug('networks ready');
   const runtimes = findRuntimes();
   const system = new HostSystemService({
     images: engine.images, containers: engine.containers, eventListeners: () => events.subscribers,
@@ -51,6 +77,9 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
     engine, api, db,
     async close() {
       await api.close();
+      containers.close();
+      manager.shutdown();
+      if (process.env.HAKO_TEARDOWN_ON_EXIT === '1') await manager.destroy();
       db.close();
     },
   };

@@ -310,6 +310,11 @@ export class NetworkManager {
   }
 
   /** Removes every host object of this instance (tests, uninstall); state is kept. */
+  /** Stops this process's listeners (DNS); leaves every host object in place for the next start. */
+  shutdown(): void {
+    this.dns?.closeAll();
+  }
+
   async destroy(): Promise<void> {
     this.dns?.closeAll();
     await this.fwQueue;

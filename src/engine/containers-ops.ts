@@ -1,0 +1,145 @@
+/** Namespace planning, network wiring, attach sessions, top and stats for OciContainerService. */
+import { Readable, PassThrough } from 'node:stream';
+import { constants } from 'node:os';
+import { conflict, invalid } from '../core/errors.js';
+import { run } from '../platform/exec.js';
+import { attachSocket } from '../runtime/monitor.js';
+import { cgroupsPath, hostnameOf, type NamespacePlan } from '../runtime/spec.js';
+import type { AttachOptions, AttachSession } from './types.js';
+import type { ContainerRecord } from './containers-store.js';
+import { createNetns } from './containers-host.js';
+import type { ContainerStore } from './containers-store.js';
+import type { ContainerPaths } from './containers-host.js';
+import type { CgroupReader } from '../runtime/cgroups.js';
+import type { ContainerNetworker } from './types.js';
+
+/** What these helpers need of the service (kept structural: no import cycle). */
+export interface OpsHost {
+  store: ContainerStore;
+  paths: ContainerPaths;
+  cgroups: CgroupReader;
+  o: { instance: string; networker?: ContainerNetworker };
+}
+
+const NS_FILE = { network: 'net', pid: 'pid', ipc: 'ipc', uts: 'uts' } as const;
+const WHAT = { network: 'network', pid: 'pid', ipc: 'ipc', uts: 'uts' } as const;
+
+/** HostConfig modes -> namespace plan: host (omit), container:X (/proc/<pid>/ns/..), or new. */
+export async function planNamespaces(svc: OpsHost, c: ContainerRecord): Promise<NamespacePlan> {
+  const hc = c.hostConfig;
+  const plan: NamespacePlan = {};
+  const modes = { network: hc.NetworkMode, pid: hc.PidMode, ipc: hc.IpcMode, uts: hc.UTSMode } as const;
+  for (const [type, mode] of Object.entries(modes) as [keyof typeof NS_FILE, string | undefined][]) {
+    if (mode === 'host') plan[type] = 'host';
+    else if (mode?.startsWith('container:')) {
+      const other = svc.store.resolve(mode.slice('container:'.length));
+      if (!other.state.Running) throw conflict(`cannot join ${WHAT[type]} namespace of a non running container: ${other.id}`);
+      if (other.id === c.id) throw invalid(`cannot join own ${WHAT[type]} namespace`);
+      plan[type] = `/proc/${other.state.Pid}/ns/${NS_FILE[type]}`;
+    }
+  }
+  if (!plan.network && svc.o.networker && !['none'].includes(hc.NetworkMode ?? '')) plan.network = await createNetns(svc.paths, c.id);
+  return plan;
+}
+
+/** Calls the networker for a netns the daemon created; otherwise "none" (lo only) and default etc files. */
+export async function connectNetwork(svc: OpsHost, c: ContainerRecord, plan: NamespacePlan) {
+  const net = svc.o.networker;
+  const path = plan.network;
+  if (!net || !path || path === 'host' || path.startsWith('/proc/')) {
+    c.network = { networks: c.hostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} }, ports: {}, sandboxKey: path && path !== 'host' ? path : '' };
+    return undefined;
+  }
+  const hc = c.hostConfig;
+  const r = await net.setup({
+    containerId: c.id, containerName: c.name, hostname: hostnameOf(c.config, c.id), netnsPath: path,
+    networkMode: hc.NetworkMode || 'default', endpoints: {}, portBindings: hc.PortBindings ?? {}, publishAllPorts: !!hc.PublishAllPorts,
+    exposedPorts: Object.keys(c.config.ExposedPorts ?? {}), extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [],
+    dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
+  });
+  c.network = { networks: r.networks, ports: r.ports, sandboxKey: path };
+  svc.store.save(c);
+  return { hosts: r.hosts, resolvConf: r.resolvConf };
+}
+
+/**
+ * An attach session whose socket is connected by `schedule(connect)`: at once for a
+ * running container, or by start() between conmon's create and the runtime's start,
+ * so `docker run -a` sees every byte.
+ */
+export function attachSession(opts: AttachOptions, schedule: (connect: (bundle: string) => Promise<void>) => void): AttachSession {
+  const output = new PassThrough({ objectMode: true });
+  const stdin = opts.stdin ? new PassThrough() : undefined;
+  let close = () => { output.end(); };
+  schedule(async (bundle) => {
+    const raw = attachSocket(`${bundle}/attach`);
+    close = raw.close;
+    raw.output.on('data', (ch: { stream: 1 | 2 }) => {
+      if ((ch.stream === 1 && opts.stdout !== false) || (ch.stream === 2 && opts.stderr !== false)) output.write(ch);
+    });
+    raw.output.on('end', () => output.end());
+    raw.output.on('error', (e) => output.destroy(e));
+    if (stdin) stdin.pipe(raw.stdin);
+    await raw.ready;
+  });
+  return { output, stdin, close: () => close() };
+}
+
+/** `ps` on the host, restricted to the container's pids; docker's default columns. */
+export async function topOf(pids: number[], psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
+  const r = await run('ps', psArgs.split(/\s+/).filter(Boolean));
+  const lines = r.stdout.split('\n').filter(Boolean);
+  const titles = lines[0]!.trim().split(/\s+/);
+  const pidCol = titles.indexOf('PID');
+  if (pidCol < 0) throw invalid(`Couldn't find PID field in ps output`);
+  const want = new Set(pids.map(String));
+  const procs: string[][] = [];
+  for (const l of lines.slice(1)) {
+    const f = l.trim().split(/\s+/);
+    if (!want.has(f[pidCol]!)) continue;
+    procs.push([...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')]);
+  }
+  return { Titles: titles, Processes: procs };
+}
+
+export function signalNumber(sig: string): number {
+  if (/^\d+$/.test(sig)) return Number(sig);
+  const name = `SIG${sig.toUpperCase().replace(/^SIG/, '')}` as keyof typeof constants.signals;
+  const n = constants.signals[name];
+  if (n === undefined) throw invalid(`Invalid signal: ${sig}`);
+  return n;
+}
+
+/** Docker's stats JSON from the container's cgroup, once or every second. */
+export function statsStream(svc: OpsHost, c: ContainerRecord, stream: boolean): Readable {
+  const path = cgroupsPath(svc.o.instance, c.id, c.hostConfig.CgroupParent);
+  let prev: Record<string, unknown> | undefined;
+  const sample = () => {
+    const s = svc.cgroups.stats(path);
+    const cpu = { cpu_usage: { total_usage: s.cpuUsageNs, usage_in_kernelmode: s.cpuSystemNs, usage_in_usermode: s.cpuUserNs }, system_cpu_usage: systemCpuNs(), online_cpus: navigatorCpus(), throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } };
+    const out = {
+      read: new Date().toISOString(), preread: prev ? (prev.read as string) : '0001-01-01T00:00:00Z', id: c.id, name: `/${c.name}`,
+      pids_stats: { current: s.pids }, cpu_stats: cpu, precpu_stats: prev ? prev.cpu_stats : { cpu_usage: { total_usage: 0 }, throttling_data: {} },
+      memory_stats: { usage: s.memoryUsage, limit: s.memoryLimit || totalMem(), stats: s.memoryStat },
+      blkio_stats: { io_service_bytes_recursive: s.blkio.map((b) => ({ major: b.major, minor: b.minor, op: b.op.toLowerCase(), value: b.value })) },
+      networks: {},
+    };
+    prev = out;
+    return out;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const r = new Readable({ objectMode: true, read() {}, destroy(_e, cb) { if (timer) clearInterval(timer); cb(null); } });
+  r.push(sample());
+  if (stream) timer = setInterval(() => r.push(sample()), 1000);
+  else r.push(null);
+  return r;
+}
+
+import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+const navigatorCpus = () => cpus().length;
+const totalMem = () => totalmem();
+function systemCpuNs(): number {
+  const l = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1, 8).map(Number);
+  return l.reduce((a, b) => a + b, 0) * 1e7;
+}

@@ -1,0 +1,119 @@
+/** Docker's JSON shapes for a container: ContainerJSON (inspect) and the list summary. */
+import type { HostConfig } from '../core/docker.js';
+import type { ContainerRecord } from './containers-store.js';
+import type { ContainerPaths } from './containers-host.js';
+
+export function withHostConfigDefaults(hc: HostConfig): HostConfig {
+  return {
+    Binds: null, ContainerIDFile: '', LogConfig: { Type: 'k8s-file', Config: {} }, NetworkMode: 'default', PortBindings: {},
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '', VolumesFrom: null,
+    ConsoleSize: [0, 0], CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: [], DnsOptions: [], DnsSearch: [],
+    ExtraHosts: null, GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
+    Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '',
+    ShmSize: 67108864, Runtime: 'runc', Isolation: '', CpuShares: 0, Memory: 0, NanoCpus: 0, CgroupParent: '',
+    BlkioWeight: 0, CpuPeriod: 0, CpuQuota: 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '',
+    Devices: [], DeviceCgroupRules: null, KernelMemory: 0, MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: null,
+    OomKillDisable: null, PidsLimit: null, Ulimits: null, Mounts: undefined, Init: null,
+    MaskedPaths: ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+      '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'],
+    ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    ...hc,
+  };
+}
+
+function mountsOf(c: ContainerRecord, dataRoot: string) {
+  const out: Record<string, unknown>[] = [];
+  for (const b of c.hostConfig.Binds ?? []) {
+    const [src = '', dst = '', mode = ''] = b.split(':');
+    const vol = !src.startsWith('/');
+    out.push({ Type: vol ? 'volume' : 'bind', ...(vol ? { Name: src, Driver: 'local' } : {}), Source: vol ? `${dataRoot}/volumes/${src}/_data` : src,
+      Destination: dst, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: vol ? '' : 'rprivate' });
+  }
+  for (const m of c.hostConfig.Mounts ?? []) {
+    out.push({ Type: m.Type, Source: m.Source ?? '', Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: m.Type === 'bind' ? 'rprivate' : '' });
+  }
+  return out;
+}
+
+function networkSettings(c: ContainerRecord) {
+  const nets = c.network.networks as Record<string, Record<string, unknown>>;
+  const primary = Object.values(nets)[0] ?? {};
+  return {
+    Bridge: '', SandboxID: c.state.Running ? c.id : '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+    Ports: c.network.ports ?? {}, SandboxKey: c.network.sandboxKey ?? '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
+    EndpointID: primary.EndpointID ?? '', Gateway: primary.Gateway ?? '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
+    IPAddress: primary.IPAddress ?? '', IPPrefixLen: primary.IPPrefixLen ?? 0, IPv6Gateway: '', MacAddress: primary.MacAddress ?? '',
+    Networks: nets,
+  };
+}
+
+export function inspectView(c: ContainerRecord, p: ContainerPaths, runtime: string, execIds: string[]): Record<string, unknown> {
+  const dir = p.dir(c.id);
+  return {
+    Id: c.id, Created: c.created, Path: c.path, Args: c.args,
+    State: { ...c.state, Health: undefined },
+    Image: c.imageId, ResolvConfPath: `${dir}/resolv.conf`, HostnamePath: `${dir}/hostname`, HostsPath: `${dir}/hosts`,
+    LogPath: p.logPath(c.id), Name: `/${c.name}`, RestartCount: c.restartCount, Driver: 'overlay2', Platform: 'linux',
+    MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: execIds.length ? execIds : null,
+    HostConfig: withHostConfigDefaults({ ...c.hostConfig, Runtime: runtime }),
+    GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...c.layerDirs].reverse().join(':'), UpperDir: `${dir}/upper`, WorkDir: `${dir}/work`, MergedDir: `${dir}/merged` } },
+    Mounts: mountsOf(c, p.dataRoot), Config: c.config, NetworkSettings: networkSettings(c),
+  };
+}
+
+/** "Up 3 seconds", "Exited (0) 2 seconds ago", "Created". */
+export function statusText(c: ContainerRecord, now = Date.now()): string {
+  const s = c.state;
+  if (s.Status === 'created') return 'Created';
+  if (s.Status === 'removing') return 'Removal In Progress';
+  if (s.Status === 'dead') return 'Dead';
+  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? ' (Paused)' : ''}`;
+  return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+}
+
+/** docker's units.HumanDuration. */
+export function humanDuration(ms: number): string {
+  const sec = Math.round(ms / 1000);
+  if (sec < 1) return 'Less than a second';
+  if (sec === 1) return '1 second';
+  if (sec < 60) return `${sec} seconds`;
+  const min = Math.round(sec / 60);
+  if (min === 1) return 'About a minute';
+  if (min < 60) return `${min} minutes`;
+  const h = Math.round(sec / 3600);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
+  return `${Math.round(h / 24 / 365)} years`;
+}
+
+export function summaryView(c: ContainerRecord, dataRoot: string): Record<string, unknown> {
+  const cmd = [c.path, ...c.args].map((a) => (a.includes(' ') ? `"${a}"` : a)).join(' ');
+  return {
+    Id: c.id, Names: [`/${c.name}`], Image: c.config.Image ?? '', ImageID: c.imageId, Command: cmd,
+    Created: Math.floor(Date.parse(c.created) / 1000), Ports: portsList(c), Labels: c.config.Labels ?? {},
+    State: c.state.Status, Status: statusText(c), HostConfig: { NetworkMode: c.hostConfig.NetworkMode || 'default' },
+    NetworkSettings: { Networks: c.network.networks }, Mounts: mountsOf(c, dataRoot),
+  };
+}
+
+function portsList(c: ContainerRecord) {
+  const out: Record<string, unknown>[] = [];
+  for (const [k, binds] of Object.entries((c.network.ports ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>)) {
+    const [port, type = 'tcp'] = k.split('/');
+    if (!binds) { out.push({ PrivatePort: Number(port), Type: type }); continue; }
+    for (const b of binds) out.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type });
+  }
+  return out;
+}
+
+/** Docker list filters: id, name, label, status, exited, ancestor (by image id/name), before/since not yet. */
+export function matchesFilters(c: ContainerRecord, f: Record<string, string[]>): boolean {
+  const any = (k: string, pred: (v: string) => boolean) => !f[k]?.length || f[k]!.some(pred);
+  return any('id', (v) => c.id.startsWith(v)) && any('name', (v) => new RegExp(v.replace(/^\//, '')).test(c.name))
+    && any('status', (v) => c.state.Status === v) && any('exited', (v) => !c.state.Running && c.state.Status === 'exited' && c.state.ExitCode === Number(v))
+    && any('ancestor', (v) => c.config.Image === v || c.imageId === v || c.imageId === `sha256:${v}`)
+    && (f.label ?? []).every((v) => { const [k, val] = v.split('='); const l = c.config.Labels ?? {}; return val === undefined ? k! in l : l[k!] === val; });
+}

@@ -1,0 +1,382 @@
+/**
+ * ContainerService over the OCI runtime (crun/runc) and conmon. One record per
+ * container in SQLite; conmon outlives the daemon, and restore() finds containers
+ * again at boot. Lifecycle and exit handling live here; views, create merge, host
+ * pieces and the runtime bits in containers-*.ts.
+ */
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
+import { EngineError, conflict, invalid, notImplemented } from '../core/errors.js';
+import type { Db } from '../platform/sqlite.js';
+import { OciRuntime, type RuntimeName } from '../runtime/oci.js';
+import { ExitWatcher, readExitCode, wasOomKilled, resizeTerminal } from '../runtime/monitor.js';
+import { conmonCreate } from '../runtime/conmon.js';
+import { readLog } from '../runtime/logs.js';
+import { hostCgroups, type CgroupReader } from '../runtime/cgroups.js';
+import { buildResources, buildSpec, cgroupsPath, hostnameOf } from '../runtime/spec.js';
+import type { AttachOptions, AttachSession, ContainerListOptions, ContainerNetworker, ContainerService, EventService, ExecCreateBody, ImageResolver, LogsOptions } from './types.js';
+import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
+import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, readRootfsFile, removeDirs, removeNetns } from './containers-host.js';
+import { buildRecord, shouldRestart } from './containers-create.js';
+import { inspectView, summaryView, matchesFilters } from './containers-views.js';
+import { planNamespaces, connectNetwork, attachSession, topOf, statsStream, signalNumber } from './containers-ops.js';
+
+export interface ContainerServiceOptions {
+  db: Db;
+  dataRoot: string;
+  execRoot: string;
+  /** Daemon instance name: the cgroup parent and prefix of host objects. */
+  instance: string;
+  runtime: RuntimeName;
+  images: ImageResolver;
+  events: EventService;
+  networker?: ContainerNetworker;
+  cgroups?: CgroupReader;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+type Waiter = { cond: string; resolve: (r: { StatusCode: number; Error: { Message: string } | null }) => void };
+
+export class OciContainerService implements ContainerService {
+  readonly store: ContainerStore;
+  readonly paths: ContainerPaths;
+  readonly runtime: OciRuntime;
+  readonly cgroups: CgroupReader;
+  private readonly exits: ExitWatcher;
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly pendingAttach = new Map<string, ((bundle: string) => Promise<void>)[]>();
+
+  constructor(readonly o: ContainerServiceOptions) {
+    this.store = new ContainerStore(o.db);
+    this.paths = new ContainerPaths(o.dataRoot, o.execRoot);
+    this.runtime = new OciRuntime({ name: o.runtime, root: join(o.execRoot, 'runtime', o.runtime) });
+    this.cgroups = o.cgroups ?? hostCgroups();
+    this.exits = new ExitWatcher(this.paths.exitDir);
+  }
+
+  close(): void { this.exits.close(); }
+
+  private event(c: ContainerRecord, Action: string, attrs: Record<string, string> = {}): void {
+    this.o.events.emit({ Type: 'container', Action, Actor: { ID: c.id, Attributes: { name: c.name, image: c.config.Image ?? '', ...c.config.Labels, ...attrs } } });
+  }
+
+  async create(body: ContainerCreateBody, name?: string): Promise<{ Id: string; Warnings: string[] }> {
+    if (name && this.store.byName(name)) throw nameConflict(name.replace(/^\//, ''), this.store.byName(name)!.id);
+    const image = await this.o.images.resolveForContainer(body.Image ?? '');
+    const c = buildRecord(body, name, image);
+    this.store.insert(c);
+    mkdirSync(this.paths.dir(c.id), { recursive: true });
+    this.event(c, 'create');
+    return { Id: c.id, Warnings: [] };
+  }
+
+  /** The recipe: rootfs, namespaces, network, etc files, bundle, conmon + runtime create, attach, start. */
+  async start(idOrName: string): Promise<void> {
+    const c = this.store.resolve(idOrName);
+    if (c.state.Running) throw new EngineError('NotModified', 'container already started');
+    if (c.state.Status === 'removing') throw conflict(`cannot start container ${c.id}: container is marked for removal`);
+    try {
+      await this.runtime.delete(c.id);
+      const rootfs = await mountRootfs(this.paths, c);
+      const ns = await planNamespaces(this, c);
+      const net = await connectNetwork(this, c, ns);
+      writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net);
+      this.writeBundle(c, rootfs, ns);
+      const { pid } = await this.launch(c);
+      await this.connectPendingAttach(c);
+      await this.runtime.start(c.id);
+      this.markStarted(c, pid);
+    } catch (e) {
+      await this.failStart(c, e);
+      throw e;
+    }
+  }
+
+  private writeBundle(c: ContainerRecord, rootfs: string, ns: Awaited<ReturnType<typeof planNamespaces>>): void {
+    const spec = buildSpec({
+      id: c.id, config: c.config, hostConfig: c.hostConfig, image: { architecture: '', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} },
+      rootfs, containerDir: this.paths.dir(c.id), dataRoot: this.o.dataRoot, instance: this.o.instance, namespaces: ns,
+      passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'),
+    });
+    spec.process.args = [c.path, ...c.args];
+    for (const m of spec.mounts) if (m.type === 'bind' && m.source?.startsWith(join(this.o.dataRoot, 'volumes'))) mkdirSync(m.source, { recursive: true });
+    mkdirSync(this.paths.bundle(c.id), { recursive: true });
+    writeFileSync(join(this.paths.bundle(c.id), 'config.json'), JSON.stringify(spec));
+  }
+
+  private launch(c: ContainerRecord): Promise<{ pid: number }> {
+    rmSync(join(this.paths.exitDir, c.id), { force: true });
+    rmSync(this.paths.persist(c.id), { recursive: true, force: true });
+    return conmonCreate(this.runtime, {
+      id: c.id, name: c.name, bundle: this.paths.bundle(c.id), logPath: this.paths.logPath(c.id), exitDir: this.paths.exitDir,
+      persistDir: this.paths.persist(c.id), tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin,
+    });
+  }
+
+  private async connectPendingAttach(c: ContainerRecord): Promise<void> {
+    const pending = this.pendingAttach.get(c.id) ?? [];
+    this.pendingAttach.delete(c.id);
+    await Promise.all(pending.map((f) => f(this.paths.bundle(c.id)).catch(() => {})));
+  }
+
+  private markStarted(c: ContainerRecord, pid: number): void {
+    c.state = { ...c.state, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
+    c.manuallyStopped = false;
+    this.store.save(c);
+    this.exits.watch(c.id, (code) => void this.onExit(c.id, code));
+    this.event(c, 'start');
+  }
+
+  private async failStart(c: ContainerRecord, e: unknown): Promise<void> {
+    await this.runtime.delete(c.id).catch(() => {});
+    await this.releaseResources(c);
+    const cur = this.store.resolve(c.id);
+    cur.state = { ...cur.state, Status: cur.state.StartedAt === ZERO_TIME ? 'created' : 'exited', Running: false, Pid: 0, ExitCode: 128, Error: (e as Error).message };
+    this.store.save(cur);
+  }
+
+  /** Everything that lives only while the container runs. Network teardown is off the critical path. */
+  private async releaseResources(c: ContainerRecord): Promise<void> {
+    this.cgroups.remove(cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent));
+    await unmountRootfs(this.paths, c.id);
+    const net = this.o.networker;
+    void (async () => { if (net) await net.teardown(c.id).catch(() => {}); await removeNetns(this.paths, c.id); })();
+  }
+
+  private async onExit(id: string, code: number): Promise<void> {
+    let c: ContainerRecord;
+    try { c = this.store.resolve(id); } catch { return; }
+    const oom = wasOomKilled(this.paths.persist(id)) || this.cgroups.oomKilled(cgroupsPath(this.o.instance, id, c.hostConfig.CgroupParent));
+    await this.runtime.delete(id).catch(() => {});
+    await this.releaseResources(c);
+    c = this.store.resolve(id);
+    c.state = { ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: new Date().toISOString() };
+    this.store.save(c);
+    if (oom) this.event(c, 'oom');
+    this.event(c, 'die', { exitCode: String(code) });
+    this.resolveWaiters(id, code, ['not-running', 'next-exit']);
+    if (c.hostConfig.AutoRemove) await this.remove(id, { force: true }).catch(() => {});
+    else if (shouldRestart(c, code)) await this.restartAfterExit(c);
+  }
+
+  private async restartAfterExit(c: ContainerRecord): Promise<void> {
+    c.restartCount += 1;
+    c.state = { ...c.state, Status: 'restarting', Restarting: true };
+    this.store.save(c);
+    const delay = Math.min(100 * 2 ** Math.min(c.restartCount, 10), 60000);
+    setTimeout(() => {
+      this.start(c.id).catch((e) => this.o.log?.('restart failed', { id: c.id, error: (e as Error).message }));
+    }, delay).unref();
+  }
+
+  private resolveWaiters(id: string, code: number, conds: string[], err: string | null = null): void {
+    const ws = this.waiters.get(id) ?? [];
+    const keep = ws.filter((w) => !conds.includes(w.cond));
+    for (const w of ws) if (conds.includes(w.cond)) w.resolve({ StatusCode: code, Error: err ? { Message: err } : null });
+    if (keep.length) this.waiters.set(id, keep); else this.waiters.delete(id);
+  }
+
+  wait(idOrName: string, condition = 'not-running'): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
+    const c = this.store.resolve(idOrName);
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw invalid(`invalid condition: "${condition}"`);
+    if (condition === 'not-running' && !c.state.Running && c.state.Status !== 'restarting') {
+      return Promise.resolve({ StatusCode: c.state.ExitCode, Error: null });
+    }
+    return new Promise((resolve) => {
+      const ws = this.waiters.get(c.id) ?? [];
+      ws.push({ cond: condition, resolve });
+      this.waiters.set(c.id, ws);
+    });
+  }
+
+  async kill(idOrName: string, signal = 'KILL'): Promise<void> {
+    const c = this.store.resolve(idOrName);
+    if (!c.state.Running) throw conflict(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
+    signalNumber(signal);
+    await this.runtime.kill(c.id, signal);
+    if (signalNumber(signal) === 9 || signal === 'KILL' || signal === 'SIGKILL') this.markManualStop(c);
+    this.event(c, 'kill', { signal: String(signalNumber(signal)) });
+  }
+
+  private markManualStop(c: ContainerRecord): void {
+    const cur = this.store.resolve(c.id);
+    cur.manuallyStopped = true;
+    this.store.save(cur);
+  }
+
+  async stop(idOrName: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const c = this.store.resolve(idOrName);
+    if (!c.state.Running) throw new EngineError('NotModified', 'container already stopped');
+    this.markManualStop(c);
+    const exited = this.wait(c.id, 'not-running');
+    if (c.state.Paused) await this.runtime.resume(c.id).catch(() => {});
+    const sig = opts.signal || c.config.StopSignal || 'TERM';
+    const timeout = opts.timeout ?? c.config.StopTimeout ?? 10;
+    await this.runtime.kill(c.id, sig).catch(() => {});
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, timeout) * 1000).unref());
+    if ((await Promise.race([exited, timer])) === 'timeout') await this.runtime.kill(c.id, 'KILL', true).catch(() => {});
+    await exited;
+    this.event(this.store.resolve(c.id), 'stop');
+  }
+
+  async restart(idOrName: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const c = this.store.resolve(idOrName);
+    if (c.state.Running) await this.stop(c.id, opts);
+    await this.start(c.id);
+    this.event(c, 'restart');
+  }
+
+  async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean; link?: boolean } = {}): Promise<void> {
+    const c = this.store.resolve(idOrName);
+    if (c.state.Running && !opts.force) {
+      throw conflict(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
+    }
+    if (c.state.Running) {
+      const exited = this.wait(c.id, 'not-running');
+      this.markManualStop(c);
+      await this.runtime.kill(c.id, 'KILL', true).catch(() => {});
+      await exited;
+    }
+    this.exits.unwatch(c.id);
+    await this.runtime.delete(c.id);
+    await this.releaseResources(c);
+    removeDirs(this.paths, c.id);
+    this.store.delete(c.id);
+    this.event(c, 'destroy');
+    this.resolveWaiters(c.id, c.state.ExitCode, ['removed', 'not-running', 'next-exit']);
+  }
+
+  async inspect(idOrName: string): Promise<Record<string, unknown>> {
+    return inspectView(this.store.resolve(idOrName), this.paths, this.o.runtime, []);
+  }
+
+  async list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> {
+    let cs = this.store.all().filter((c) => opts.all || c.state.Running || (opts.filters?.status?.length ?? 0) > 0);
+    cs = cs.filter((c) => matchesFilters(c, opts.filters ?? {}));
+    if (opts.limit && opts.limit > 0) cs = cs.slice(0, opts.limit);
+    return cs.map((c) => summaryView(c, this.o.dataRoot));
+  }
+
+  async logs(idOrName: string, opts: LogsOptions): Promise<{ tty: boolean; output: Readable }> {
+    const c = this.store.resolve(idOrName);
+    const stopped = opts.follow && c.state.Running ? this.wait(c.id, 'not-running') : undefined;
+    return { tty: !!c.config.Tty, output: readLog(this.paths.logPath(c.id), { ...opts, follow: !!stopped, stopped }) };
+  }
+
+  async attach(idOrName: string, opts: AttachOptions): Promise<{ tty: boolean; session: AttachSession }> {
+    const c = this.store.resolve(idOrName);
+    const session = attachSession(opts, (connect) => {
+      if (c.state.Running) void connect(this.paths.bundle(c.id)).catch(() => {});
+      else this.pendingAttach.set(c.id, [...(this.pendingAttach.get(c.id) ?? []), connect]);
+    });
+    return { tty: !!c.config.Tty, session };
+  }
+
+  async resize(idOrName: string, h: number, w: number): Promise<void> {
+    const c = this.store.resolve(idOrName);
+    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
+    if (c.config.Tty) resizeTerminal(this.paths.bundle(c.id), h, w);
+  }
+
+  async pause(idOrName: string): Promise<void> {
+    const c = this.store.resolve(idOrName);
+    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
+    if (c.state.Paused) throw conflict(`Container ${c.id} is already paused`);
+    await this.runtime.pause(c.id);
+    c.state = { ...c.state, Status: 'paused', Paused: true };
+    this.store.save(c);
+    this.event(c, 'pause');
+  }
+
+  async unpause(idOrName: string): Promise<void> {
+    const c = this.store.resolve(idOrName);
+    if (!c.state.Paused) throw conflict(`Container ${c.id} is not paused`);
+    await this.runtime.resume(c.id);
+    c.state = { ...c.state, Status: 'running', Paused: false };
+    this.store.save(c);
+    this.event(c, 'unpause');
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    const c = this.store.resolve(idOrName);
+    const name = newName.replace(/^\//, '');
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw invalid(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const other = this.store.byName(name);
+    if (other && other.id !== c.id) throw nameConflict(name, other.id);
+    const old = c.name;
+    c.name = name;
+    this.store.save(c);
+    this.event(c, 'rename', { oldName: `/${old}` });
+  }
+
+  async update(idOrName: string, hc: HostConfig): Promise<{ Warnings: string[] }> {
+    const c = this.store.resolve(idOrName);
+    const next = { ...c.hostConfig, ...Object.fromEntries(Object.entries(hc).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) } as HostConfig;
+    if (hc.RestartPolicy?.Name && c.hostConfig.AutoRemove) throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
+    if (c.state.Running) await this.runtime.update(c.id, buildResources(next, false));
+    c.hostConfig = next;
+    this.store.save(c);
+    this.event(c, 'update');
+    return { Warnings: [] };
+  }
+
+  async top(idOrName: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const c = this.store.resolve(idOrName);
+    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
+    return topOf(this.cgroups.pids(cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent)), psArgs);
+  }
+
+  async stats(idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Promise<Readable> {
+    const c = this.store.resolve(idOrName);
+    return statsStream(this, c, opts.stream);
+  }
+
+  /** Boot-time reconcile: re-monitor live containers, record exits that happened while down, drop half-created ones. */
+  async restore(): Promise<void> {
+    for (const c of this.store.all()) {
+      const st = await this.runtime.state(c.id).catch(() => null);
+      const alive = st && (st.status === 'running' || st.status === 'paused');
+      if (alive) {
+        c.state = { ...c.state, Status: st.status === 'paused' ? 'paused' : 'running', Running: true, Paused: st.status === 'paused', Pid: st.pid };
+        this.store.save(c);
+        this.exits.watch(c.id, (code) => void this.onExit(c.id, code));
+        continue;
+      }
+      if (c.state.Running || c.state.Status === 'restarting') {
+        const code = readExitCode(this.paths.exitDir, c.id) ?? 255;
+        await this.onExit(c.id, code);
+      } else if (c.state.Status === 'removing') {
+        await this.remove(c.id, { force: true }).catch(() => {});
+      } else if (st) {
+        await this.runtime.delete(c.id).catch(() => {});
+        await this.releaseResources(c);
+      }
+    }
+  }
+
+  async changes(): Promise<{ Path: string; Kind: 0 | 1 | 2 }[] | null> { throw notImplemented('container changes is not implemented yet'); }
+  async export(): Promise<Readable> { throw notImplemented('container export is not implemented yet'); }
+  async archiveGet(): Promise<{ stat: Record<string, unknown>; tar: Readable }> { throw notImplemented('container archive is not implemented yet'); }
+  async archiveStat(): Promise<Record<string, unknown>> { throw notImplemented('container archive is not implemented yet'); }
+  async archivePut(): Promise<void> { throw notImplemented('container archive is not implemented yet'); }
+  async execCreate(idOrName: string, _b: ExecCreateBody): Promise<{ Id: string }> {
+    const c = this.store.resolve(idOrName);
+    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
+    throw notImplemented('exec is not implemented yet');
+  }
+  async execStart(): Promise<{ tty: boolean; session?: AttachSession }> { throw notImplemented('exec is not implemented yet'); }
+  async execInspect(): Promise<Record<string, unknown>> { throw notImplemented('exec is not implemented yet'); }
+  async execResize(): Promise<void> { throw notImplemented('exec is not implemented yet'); }
+
+  async prune(filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    const gone: string[] = [];
+    for (const c of this.store.all()) {
+      if (c.state.Running || !matchesFilters(c, { label: filters.label ?? [] })) continue;
+      await this.remove(c.id, {}).then(() => gone.push(c.id), () => {});
+    }
+    return { ContainersDeleted: gone.length ? gone : null, SpaceReclaimed: 0 };
+  }
+}
+

@@ -1,0 +1,80 @@
+/**
+ * Launching conmon, the per-container monitor. conmon double-forks (setsid, its own
+ * process: containers outlive the daemon), runs `<runtime> create`, then reports the
+ * container pid as JSON `{"data": <pid>}` (or a negative value and "message") on the
+ * sync pipe whose fd number it reads from $_OCI_SYNCPIPE. It holds the container's
+ * stdio, writes the k8s-file log, makes the attach socket (SOCK_SEQPACKET) and the
+ * ctl/winsz fifos in the bundle dir (--full-attach), and writes the exit code to
+ * <exit-dir>/<id> (and <persist-dir>/exit; an "oom" file there on an OOM kill).
+ */
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { mkdirSync } from 'node:fs';
+import { internal } from '../core/errors.js';
+import type { OciRuntime } from './oci.js';
+
+export interface ConmonPaths {
+  /** OCI bundle dir (config.json); also holds attach, ctl, winsz, pidfiles. */
+  bundle: string;
+  logPath: string;
+  exitDir: string;
+  persistDir: string;
+}
+
+export interface ConmonCreate extends ConmonPaths {
+  id: string;
+  name: string;
+  tty: boolean;
+  openStdin: boolean;
+  conmonPath?: string;
+}
+
+export function conmonArgs(rt: OciRuntime, c: ConmonCreate): string[] {
+  const args = [
+    '--api-version', '1', '-c', c.id, '-u', c.id, '-n', c.name, '-r', rt.path, '-b', c.bundle,
+    '-p', `${c.bundle}/pidfile`, '--conmon-pidfile', `${c.bundle}/conmon.pid`,
+    '--exit-dir', c.exitDir, '--persist-dir', c.persistDir, '-l', `k8s-file:${c.logPath}`,
+    '--log-level', 'error', '--socket-dir-path', c.bundle, '--full-attach', '--syslog',
+  ];
+  for (const a of rt.globalArgs()) args.push('--runtime-arg', a);
+  if (c.tty) args.push('-t');
+  if (c.openStdin) args.push('-i');
+  return args;
+}
+
+/** Starts conmon for a new container; resolves with the container's pid once created. */
+export function conmonCreate(rt: OciRuntime, c: ConmonCreate): Promise<{ pid: number }> {
+  mkdirSync(c.persistDir, { recursive: true });
+  mkdirSync(c.exitDir, { recursive: true });
+  const child = spawn(c.conmonPath ?? '/usr/bin/conmon', conmonArgs(rt, c), {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
+    detached: true,
+  });
+  child.unref();
+  return readSync(child.stdio[3] as Readable, child.stderr!, child);
+}
+
+function readSync(sync: Readable, stderr: Readable, child: ReturnType<typeof spawn>): Promise<{ pid: number }> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let err = '';
+    const done = (f: () => void) => { sync.destroy(); stderr.destroy(); f(); };
+    stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', (e) => done(() => reject(internal(`conmon: ${e.message}`, e))));
+    sync.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = buf.match(/\{[^}]*\}/);
+      if (!m) return;
+      const msg = JSON.parse(m[0]) as { data: number; message?: string };
+      if (msg.data > 0) done(() => resolve({ pid: msg.data }));
+      else done(() => reject(internal(cleanRuntimeMessage(msg.message ?? err) || `conmon failed with ${msg.data}`)));
+    });
+    sync.on('end', () => done(() => reject(internal(`conmon exited without reporting a pid: ${cleanRuntimeMessage(err)}`))));
+  });
+}
+
+/** Strips crun/runc log decoration ("time=... level=error msg=...") to the message. */
+export function cleanRuntimeMessage(s: string): string {
+  return s.split('\n').map((l) => l.replace(/^.*?msg="?(.*?)"?$/, '$1').replace(/^\[conmon:.\]: /, '').trim()).filter(Boolean).join('; ');
+}

@@ -1,0 +1,125 @@
+/**
+ * The OCI runtime driver: crun (default) or runc through its CLI, each daemon with its
+ * own state root (<execRoot>/runtime/<name>) so daemons never see each other's
+ * containers. Containers are created through conmon (monitor.ts), which runs
+ * `<runtime> create`; everything else is a direct runtime call.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { run } from '../platform/exec.js';
+import { EngineError, notFound, precondition } from '../core/errors.js';
+import type { OciResources } from './spec-types.js';
+
+export type RuntimeName = 'crun' | 'runc';
+
+export interface RuntimeState {
+  id: string;
+  pid: number;
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  bundle: string;
+}
+
+export interface OciRuntimeOptions {
+  name: RuntimeName;
+  /** State dir for `--root`, e.g. <execRoot>/runtime/crun. */
+  root: string;
+  /** Binary path (default /usr/bin/<name>). */
+  path?: string;
+}
+
+/**
+ * Whether crun can run on this host. crun 1.8 refuses a "hybrid" layout whose cgroup2
+ * hierarchy (mounted at /sys/fs/cgroup/unified) holds controllers; scripts/setup-host.sh
+ * moves them to v1. Returns the reason when it cannot.
+ */
+export function crunBlocker(cgroupRoot = '/sys/fs/cgroup'): string | null {
+  if (!existsSync('/usr/bin/crun')) return 'crun is not installed';
+  const f = `${cgroupRoot}/unified/cgroup.controllers`;
+  try {
+    const ctrls = readFileSync(f, 'utf8').trim();
+    if (ctrls) return `the cgroup v2 hierarchy at ${cgroupRoot}/unified holds controllers (${ctrls}); run scripts/setup-host.sh`;
+  } catch { /* no hybrid hierarchy */ }
+  return null;
+}
+
+/** Picks the runtime to use: `preferred` when it can run here, else runc, logging why. */
+export function chooseRuntime(preferred: RuntimeName, log: (msg: string) => void = () => {}): RuntimeName {
+  if (preferred !== 'crun') return preferred;
+  const why = crunBlocker();
+  if (!why) return 'crun';
+  log(`crun cannot run containers on this host (${why}); falling back to runc`);
+  return 'runc';
+}
+
+export class OciRuntime {
+  readonly name: RuntimeName;
+  readonly path: string;
+  readonly root: string;
+
+  constructor(opts: OciRuntimeOptions) {
+    this.name = opts.name;
+    this.path = opts.path ?? `/usr/bin/${opts.name}`;
+    this.root = opts.root;
+  }
+
+  /** Args conmon passes on to the runtime (`--runtime-arg`). */
+  globalArgs(): string[] {
+    return ['--root', this.root];
+  }
+
+  private async call(args: string[], input?: string): Promise<string> {
+    try {
+      const r = await run(this.path, [...this.globalArgs(), ...args], { input, timeoutMs: 30000 });
+      return r.stdout;
+    } catch (e) {
+      throw mapRuntimeError(e, args[1] ?? '');
+    }
+  }
+
+  start(id: string): Promise<string> {
+    return this.call(['start', id]);
+  }
+
+  async kill(id: string, signal: string | number = 'KILL', all = false): Promise<void> {
+    const sig = typeof signal === 'number' ? String(signal) : signal.replace(/^SIG/i, '').toUpperCase();
+    await this.call(['kill', ...(all ? ['--all'] : []), id, sig]);
+  }
+
+  async delete(id: string, force = true): Promise<void> {
+    try {
+      await this.call(['delete', ...(force ? ['--force'] : []), id]);
+    } catch (e) {
+      if (!(e instanceof EngineError && e.code === 'NotFound')) throw e;
+    }
+  }
+
+  /** The runtime's view, or null when it does not know the container. */
+  async state(id: string): Promise<RuntimeState | null> {
+    try {
+      const s = JSON.parse(await this.call(['state', id])) as RuntimeState;
+      return s;
+    } catch (e) {
+      if (e instanceof EngineError && e.code === 'NotFound') return null;
+      throw e;
+    }
+  }
+
+  async list(): Promise<RuntimeState[]> {
+    const out = await this.call(['list', '--format', 'json']);
+    return (JSON.parse(out.trim() || '[]') ?? []) as RuntimeState[];
+  }
+
+  async pause(id: string): Promise<void> { await this.call(['pause', id]); }
+  async resume(id: string): Promise<void> { await this.call(['resume', id]); }
+
+  /** Live resource update: `<runtime> update --resources - <id>` with the OCI resources JSON. */
+  async update(id: string, r: OciResources): Promise<void> {
+    await this.call(['update', '--resources', '-', id], JSON.stringify(r));
+  }
+}
+
+function mapRuntimeError(e: unknown, id: string): EngineError {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/does not exist|not found|No such file or directory/i.test(msg) && !/exec/.test(msg)) return notFound(`No such container: ${id}`, e);
+  if (/not running|is not running|container not running|cannot .* stopped|is stopped/i.test(msg)) return precondition(msg, e);
+  return e instanceof EngineError ? e : new EngineError('Internal', msg, { cause: e });
+}
