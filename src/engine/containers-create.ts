@@ -32,6 +32,7 @@ export function buildRecord(body: ContainerCreateBody, name: string | undefined,
     id, name: (name || randomName()).replace(/^\//, ''), created: new Date().toISOString(), imageId: image.id, config,
     hostConfig: { NetworkMode: 'default', ...hc }, state: newState(), path: args[0]!, args: args.slice(1), layerDirs: image.layerDirs,
     restartCount: 0, network: { networks: {}, ports: {}, sandboxKey: '' }, manuallyStopped: false,
+    endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {},
   };
 }
 

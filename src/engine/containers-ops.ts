@@ -53,7 +53,7 @@ export async function connectNetwork(svc: OpsHost, c: ContainerRecord, plan: Nam
   const hc = c.hostConfig;
   const r = await net.setup({
     containerId: c.id, containerName: c.name, hostname: hostnameOf(c.config, c.id), netnsPath: path,
-    networkMode: hc.NetworkMode || 'default', endpoints: {}, portBindings: hc.PortBindings ?? {}, publishAllPorts: !!hc.PublishAllPorts,
+    networkMode: hc.NetworkMode || 'default', endpoints: c.endpointsConfig ?? {}, portBindings: hc.PortBindings ?? {}, publishAllPorts: !!hc.PublishAllPorts,
     exposedPorts: Object.keys(c.config.ExposedPorts ?? {}), extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [],
     dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
   });

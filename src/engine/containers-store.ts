@@ -1,6 +1,6 @@
 /** The `containers` table: one row per container, JSON columns, names unique. */
 import type { Db } from '../platform/sqlite.js';
-import type { ContainerConfig, HostConfig } from '../core/docker.js';
+import type { ContainerConfig, EndpointSettings, HostConfig } from '../core/docker.js';
 import { conflict, notFound, invalid } from '../core/errors.js';
 import { isHexPrefix } from '../core/ids.js';
 
@@ -38,6 +38,8 @@ export interface ContainerRecord {
   network: { networks: Record<string, unknown>; ports: Record<string, unknown>; sandboxKey: string };
   /** Set by `docker stop`: unless-stopped/always do not restart it. */
   manuallyStopped: boolean;
+  /** NetworkingConfig.EndpointsConfig as created (requested --ip, aliases, MAC per network). */
+  endpointsConfig?: Record<string, EndpointSettings>;
 }
 
 export function newState(): ContainerState {
@@ -100,7 +102,7 @@ export function nameConflict(name: string, id: string) {
 interface Row { id: string; name: string; created: string; config: string; hostconfig: string; state: string; extra: string }
 
 function extra(c: ContainerRecord) {
-  return { imageId: c.imageId, path: c.path, args: c.args, layerDirs: c.layerDirs, restartCount: c.restartCount, network: c.network, manuallyStopped: c.manuallyStopped };
+  return { imageId: c.imageId, path: c.path, args: c.args, layerDirs: c.layerDirs, restartCount: c.restartCount, network: c.network, manuallyStopped: c.manuallyStopped, endpointsConfig: c.endpointsConfig };
 }
 
 function fromRow(r: Row): ContainerRecord {

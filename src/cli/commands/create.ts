@@ -1,0 +1,23 @@
+import { ExitError, bool, type Command } from '../command.js';
+import { CONTAINER_FLAGS } from '../runopts/flags.js';
+import { buildCreate } from '../runopts/create-body.js';
+import { createContainer } from '../runopts/create.js';
+
+const cmd: Command = {
+  usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  summary: 'Create a new container',
+  aliases: ['hako container create', 'hako create'],
+  flags: CONTAINER_FLAGS,
+  stopAtPositional: true,
+  minArgs: 1,
+  async run(ctx, args, f) {
+    let req;
+    try {
+      req = buildCreate(f, args, process.env, false);
+    } catch (e) {
+      throw new ExitError(125, `hako: ${(e as Error).message}.\nSee 'hako create --help'.`);
+    }
+    ctx.out.write(`${await createContainer(ctx, req, bool(f, 'quiet'))}\n`);
+  },
+};
+export default cmd;

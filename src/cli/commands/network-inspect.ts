@@ -1,0 +1,14 @@
+import { str, type Command } from '../command.js';
+import { inspectObjects } from './_inspect.js';
+
+const cmd: Command = {
+  usage: '[OPTIONS] NETWORK [NETWORK...]',
+  summary: 'Display detailed information on one or more networks',
+  flags: [
+    { name: 'format', short: 'f', type: 'string', desc: 'Format output using a custom template', meta: 'string' },
+    { name: 'verbose', short: 'v', type: 'bool', desc: 'Verbose output for diagnostics' },
+  ],
+  minArgs: 1,
+  run: (ctx, args, f) => inspectObjects(ctx, args, ['network'], str(f, 'format')),
+};
+export default cmd;

@@ -1,0 +1,65 @@
+import { ExitError, bool, str, type Command, type Ctx } from '../command.js';
+import { CONTAINER_FLAGS, RUN_ONLY_FLAGS } from '../runopts/flags.js';
+import { buildCreate } from '../runopts/create-body.js';
+import { createContainer, startErrorStatus } from '../runopts/create.js';
+import { attachStreams, parseDetachKeys } from '../runopts/attach.js';
+import type { FlagValues } from '../flags.js';
+
+async function runAttached(ctx: Ctx, id: string, f: FlagValues): Promise<number> {
+  const tty = bool(f, 'tty');
+  const stdin = bool(f, 'interactive');
+  const path = `/containers/${id}`;
+  const hj = await ctx.client.hijack(`${path}/attach`, { query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1, detachKeys: str(f, 'detach-keys') } });
+  const session = attachStreams(ctx, hj.socket, { tty, stdin, resizePath: `${path}/resize`, detachKeys: parseDetachKeys(str(f, 'detach-keys')) });
+  const wait = ctx.client.post(`${path}/wait`, undefined, { condition: bool(f, 'rm') ? 'removed' : 'next-exit' });
+  wait.catch(() => undefined);
+  try {
+    await ctx.client.post(`${path}/start`);
+  } catch (e) {
+    session.close();
+    ctx.err.write(`hako: Error response from daemon: ${(e as Error).message}.\n`);
+    if (bool(f, 'rm')) await wait.catch(() => undefined);
+    return startErrorStatus((e as Error).message);
+  }
+  session.begin();
+  if (!bool(f, 'sig-proxy') || tty) {
+    /* with a TTY, signals reach the container through the terminal */
+  } else {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => ctx.client.post(`${path}/kill`, undefined, { signal: sig }).catch(() => undefined));
+  }
+  if (await session.done) return 0;
+  const res: { StatusCode: number; Error?: { Message?: string } | null } = await wait;
+  if (res?.Error?.Message) ctx.err.write(`${res.Error.Message}\n`);
+  return res?.StatusCode ?? 0;
+}
+
+const cmd: Command = {
+  usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  summary: 'Create and run a new container from an image',
+  aliases: ['hako container run', 'hako run'],
+  flags: [...CONTAINER_FLAGS, ...RUN_ONLY_FLAGS],
+  stopAtPositional: true,
+  minArgs: 1,
+  async run(ctx, args, f) {
+    const detach = bool(f, 'detach');
+    let req;
+    try {
+      req = buildCreate(f, args, process.env, detach);
+    } catch (e) {
+      throw new ExitError(125, `hako: ${(e as Error).message}.\nSee 'hako run --help'.`);
+    }
+    if (!detach && bool(f, 'tty') && bool(f, 'interactive') && !ctx.stdin.isTTY) {
+      throw new ExitError(1, 'the input device is not a TTY');
+    }
+    const id = await createContainer(ctx, req, bool(f, 'quiet'));
+    if (!detach) return runAttached(ctx, id, f);
+    try {
+      await ctx.client.post(`/containers/${id}/start`);
+    } catch (e) {
+      ctx.err.write(`hako: Error response from daemon: ${(e as Error).message}.\n`);
+      return startErrorStatus((e as Error).message);
+    }
+    ctx.out.write(`${id}\n`);
+  },
+};
+export default cmd;

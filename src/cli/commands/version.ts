@@ -1,0 +1,85 @@
+import { API_VERSION } from '../../core/docker.js';
+import { formatFlag, str, type Command } from '../command.js';
+import { compile } from '../format/exec.js';
+import { preFormat } from '../format/formatter.js';
+import { CLI_VERSION, CLI_COMMIT } from '../version-info.js';
+
+function clientInfo(host: string) {
+  return {
+    Version: CLI_VERSION,
+    ApiVersion: API_VERSION,
+    DefaultAPIVersion: API_VERSION,
+    GitCommit: CLI_COMMIT,
+    GoVersion: process.version,
+    Os: process.platform,
+    Arch: process.arch === 'x64' ? 'amd64' : process.arch,
+    BuildTime: '',
+    Context: 'default',
+    Host: host,
+  };
+}
+
+type Server = Record<string, any>;
+
+function clientText(c: ReturnType<typeof clientInfo>): string {
+  return `Client:
+ Version:           ${c.Version}
+ API version:       ${c.ApiVersion}
+ Node.js version:   ${c.GoVersion}
+ Git commit:        ${c.GitCommit}
+ OS/Arch:           ${c.Os}/${c.Arch}
+ Context:           ${c.Context}
+`;
+}
+
+function componentText(comp: Server): string {
+  const d = (comp.Details ?? {}) as Record<string, string>;
+  if (comp.Name === 'Engine') {
+    return ` Engine:
+  Version:          ${comp.Version}
+  API version:      ${d.ApiVersion ?? ''} (minimum version ${d.MinAPIVersion ?? ''})
+  Go version:       ${d.GoVersion ?? ''}
+  Git commit:       ${d.GitCommit ?? ''}
+  Built:            ${d.BuildTime ?? ''}
+  OS/Arch:          ${d.Os ?? ''}/${d.Arch ?? ''}
+  Experimental:     ${d.Experimental ?? 'false'}
+`;
+  }
+  const rows = Object.keys(d).sort().map((k) => `  ${k}:${' '.repeat(Math.max(1, 18 - k.length - 1))}${d[k]}`);
+  return ` ${comp.Name}:\n  Version:          ${comp.Version}\n${rows.map((r) => r + '\n').join('')}`;
+}
+
+function serverText(s: Server): string {
+  const name = s.Platform?.Name ? ` ${s.Platform.Name}` : '';
+  const comps: Server[] = s.Components?.length
+    ? s.Components
+    : [{ Name: 'Engine', Version: s.Version, Details: { ApiVersion: s.ApiVersion, MinAPIVersion: s.MinAPIVersion, GoVersion: s.GoVersion, GitCommit: s.GitCommit, BuildTime: s.BuildTime, Os: s.Os, Arch: s.Arch, Experimental: String(!!s.Experimental) } }];
+  return `\nServer:${name}\n${comps.map(componentText).join('')}`;
+}
+
+const cmd: Command = {
+  usage: '[OPTIONS]',
+  summary: 'Show the hako version information',
+  flags: [{ ...formatFlag, short: 'f' }],
+  maxArgs: 0,
+  async run(ctx, _args, f) {
+    const client = clientInfo(ctx.host);
+    const format = str(f, 'format');
+    let server: Server | undefined;
+    let error: unknown;
+    try {
+      server = await ctx.client.get('/version');
+    } catch (e) {
+      error = e;
+    }
+    if (format) {
+      const t = compile(preFormat(format === 'json' ? '{{json .}}' : format));
+      ctx.out.write(t.execute({ Client: client, Server: server ?? null }) + '\n');
+    } else {
+      ctx.out.write(clientText(client));
+      if (server) ctx.out.write(serverText(server));
+    }
+    if (error) throw error;
+  },
+};
+export default cmd;

@@ -1,0 +1,148 @@
+/**
+ * hako's entry point: global flags, command lookup, and the one place errors
+ * become messages and exit statuses (125 daemon errors, 1 usage errors).
+ */
+import { AutoStartClient } from './autostart.js';
+import { ExitError, errorText, type Command, type Ctx } from './command.js';
+import { parseFlags, flagHelp, UsageError } from './flags.js';
+import { GROUPS, GROUP_SUMMARY, TOP } from './registry.js';
+import { resolveHost } from '../client/host.js';
+import { CLI_VERSION, CLI_COMMIT } from './version-info.js';
+import { mainUsage, groupUsage } from './usage.js';
+
+interface Globals {
+  host?: string;
+  debug: boolean;
+  rest: string[];
+}
+
+function parseGlobals(argv: string[]): Globals | number {
+  const g: Globals = { debug: false, rest: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const val = () => (a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : a.length > 2 && !a.startsWith('--') ? a.slice(2) : argv[++i]);
+    if (name === '-H' || name === '--host' || (a.startsWith('-H') && !a.startsWith('--'))) g.host = val();
+    else if (name === '--log-level' || name === '-l' || name === '--config' || name === '--context' || name === '-c') val();
+    else if (name === '-D' || name === '--debug') g.debug = true;
+    else if (/^--tls/.test(name)) { if (eq < 0 && name !== '--tls' && name !== '--tlsverify') i++; }
+    else if (name === '-v' || name === '--version') {
+      process.stdout.write(`hako version ${CLI_VERSION}, build ${CLI_COMMIT}\n`);
+      return 0;
+    } else if (name === '-h' || name === '--help') {
+      process.stdout.write(mainUsage());
+      return 0;
+    } else if (a.startsWith('-')) {
+      process.stderr.write(`unknown flag: ${name}\nSee 'hako --help'.\n`);
+      return 1;
+    } else {
+      g.rest = argv.slice(i);
+      break;
+    }
+  }
+  return g;
+}
+
+async function resolveCommand(rest: string[]): Promise<{ cmd: Command; path: string; args: string[] } | number> {
+  const [first, second] = rest;
+  if (!first) {
+    process.stdout.write(mainUsage());
+    return 0;
+  }
+  const group = GROUPS[first];
+  if (group) {
+    const sub = second && !second.startsWith('-') ? group[second] : undefined;
+    if (!sub) {
+      process.stdout.write(groupUsage(first, GROUP_SUMMARY[first] ?? '', Object.keys(group)));
+      return second && !second.startsWith('-') ? 1 : 0;
+    }
+    return { cmd: (await sub()).default, path: `${first} ${second}`, args: rest.slice(2) };
+  }
+  const top = TOP[first];
+  if (!top) {
+    process.stderr.write(`hako: '${first}' is not a hako command.\nSee 'hako --help'\n`);
+    return 1;
+  }
+  return { cmd: (await top()).default, path: first, args: rest.slice(1) };
+}
+
+function commandHelp(cmd: Command, path: string): string {
+  const opts = cmd.flags.filter((f) => !f.hidden).length ? `\nOptions:\n${flagHelp(cmd.flags)}\n` : '';
+  const aliases = cmd.aliases?.length ? `\nAliases:\n  ${cmd.aliases.join(', ')}\n` : '';
+  return `\nUsage:  hako ${path} ${cmd.usage}\n\n${cmd.summary}\n${aliases}${opts}`;
+}
+
+function usageFail(msg: string, cmd: Command, path: string): number {
+  process.stderr.write(`${msg}\n\nUsage:  hako ${path} ${cmd.usage}\n\nRun 'hako ${path} --help' for more information\n`);
+  return 1;
+}
+
+function argCountError(cmd: Command, path: string, n: number): string | undefined {
+  const { minArgs: min = 0, maxArgs: max = Infinity } = cmd;
+  if (n >= min && n <= max) return undefined;
+  const plural = (k: number) => (k === 1 ? 'argument' : 'arguments');
+  if (min === max) return `"hako ${path}" requires exactly ${min} ${plural(min)}.`;
+  if (n < min) return `"hako ${path}" requires at least ${min} ${plural(min)}.`;
+  return `"hako ${path}" requires at most ${max} ${plural(max)}.`;
+}
+
+async function runCommand(g: Globals): Promise<number> {
+  const found = await resolveCommand(g.rest);
+  if (typeof found === 'number') return found;
+  const { cmd, path, args } = found;
+  let parsed;
+  try {
+    parsed = parseFlags(args, cmd.flags, !cmd.stopAtPositional);
+  } catch (e) {
+    if (e instanceof UsageError) return usageFail(e.message, cmd, path);
+    throw e;
+  }
+  if (parsed.help) {
+    process.stdout.write(commandHelp(cmd, path));
+    return 0;
+  }
+  const countErr = argCountError(cmd, path, parsed.args.length);
+  if (countErr) return usageFail(countErr, cmd, path);
+  const host = resolveHost(g.host);
+  const ctx: Ctx = {
+    client: new AutoStartClient(host, process.stderr),
+    host,
+    out: process.stdout,
+    err: process.stderr,
+    stdin: process.stdin,
+    debug: g.debug,
+    path,
+  };
+  return (await cmd.run(ctx, parsed.args, parsed.flags)) ?? 0;
+}
+
+function exitStatus(e: unknown): number {
+  if (e instanceof ExitError) return e.status;
+  if (e instanceof UsageError) return 1;
+  const name = (e as Error)?.name;
+  if (name === 'ApiError') return 125;
+  if (name === 'TemplateError') return 1;
+  return name === 'ConnectError' ? 1 : 125;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const g = parseGlobals(argv);
+  if (typeof g === 'number') return g;
+  try {
+    return await runCommand(g);
+  } catch (e) {
+    const msg = errorText(e);
+    if (msg) process.stderr.write(`${msg}\n`);
+    if (g.debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return exitStatus(e);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+    process.exit(1);
+  },
+);
