@@ -43,13 +43,16 @@ const q = (s: string) => JSON.stringify(s);
 function forwardRules(nets: NatNetwork[]): string[] {
   const bridges = nets.map((n) => q(n.bridge));
   const out: string[] = [];
-  for (const n of nets) {
+  for (const n of nets.filter((x) => x.internal)) {
     const b = q(n.bridge);
-    if (n.internal) {
-      out.push(`iifname ${b} oifname != ${b} drop`, `oifname ${b} iifname != ${b} drop`);
-    } else if (bridges.length > 1) {
-      out.push(`iifname ${b} oifname != ${b} oifname { ${bridges.join(', ')} } drop`);
-    }
+    out.push(`iifname ${b} oifname != ${b} drop`, `oifname ${b} iifname != ${b} drop`);
+  }
+  // Published ports answer containers of every network (hairpin through the host's
+  // address), as docker's do: a DNAT'd connection crosses bridges, in both directions.
+  const open = nets.filter((x) => !x.internal);
+  if (open.length > 1) out.push('ct status dnat accept');
+  for (const n of open) {
+    if (bridges.length > 1) out.push(`iifname ${q(n.bridge)} oifname != ${q(n.bridge)} oifname { ${bridges.join(', ')} } drop`);
   }
   return out;
 }
