@@ -118,13 +118,13 @@ test('daemon error: exit 125 and "Error response from daemon"', async () => {
   }
 });
 
-test('usage errors exit 1 with a hint', async () => {
+test('usage errors exit as docker does: 125 for a flag, 1 for an argument count', async () => {
   const r = await hako(['images', '--bogus']);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 125);
   assert.match(r.err, /^unknown flag: --bogus\n\nUsage:  hako images \[OPTIONS\] \[REPOSITORY\[:TAG\]\]\n\nRun 'hako images --help' for more information\n$/);
   const t = await hako(['tag', 'only-one']);
   assert.equal(t.code, 1);
-  assert.match(t.err, /"hako tag" requires exactly 2 arguments\./);
+  assert.match(t.err, /^hako: 'hako tag' requires exactly 2 arguments\n\nUsage:  hako tag .*\n\nSee 'hako tag --help'/);
   assert.equal((await hako(['nosuchcmd'])).code, 1);
   const h = await hako(['ps', '--help']);
   assert.equal(h.code, 0);

@@ -73,18 +73,20 @@ function commandHelp(cmd: Command, path: string): string {
   return `\nUsage:  hako ${path} ${cmd.usage}\n\n${cmd.summary}\n${aliases}${opts}`;
 }
 
-function usageFail(msg: string, cmd: Command, path: string): number {
-  process.stderr.write(`${msg}\n\nUsage:  hako ${path} ${cmd.usage}\n\nRun 'hako ${path} --help' for more information\n`);
-  return 1;
+/** Docker's two shapes: a flag error exits 125 ("Run ..."), a wrong argument count 1 ("See ..."). */
+function usageFail(msg: string, cmd: Command, path: string, status = 125): number {
+  const verb = status === 125 ? 'Run' : 'See';
+  process.stderr.write(`${msg}\n\nUsage:  hako ${path} ${cmd.usage}\n\n${verb} 'hako ${path} --help' for more information\n`);
+  return status;
 }
 
 function argCountError(cmd: Command, path: string, n: number): string | undefined {
   const { minArgs: min = 0, maxArgs: max = Infinity } = cmd;
   if (n >= min && n <= max) return undefined;
   const plural = (k: number) => (k === 1 ? 'argument' : 'arguments');
-  if (min === max) return `"hako ${path}" requires exactly ${min} ${plural(min)}.`;
-  if (n < min) return `"hako ${path}" requires at least ${min} ${plural(min)}.`;
-  return `"hako ${path}" requires at most ${max} ${plural(max)}.`;
+  if (min === max) return `hako: 'hako ${path}' requires exactly ${min} ${plural(min)}`;
+  if (n < min) return `hako: 'hako ${path}' requires at least ${min} ${plural(min)}`;
+  return `hako: 'hako ${path}' requires at most ${max} ${plural(max)}`;
 }
 
 async function runCommand(g: Globals): Promise<number> {
@@ -103,7 +105,7 @@ async function runCommand(g: Globals): Promise<number> {
     return 0;
   }
   const countErr = argCountError(cmd, path, parsed.args.length);
-  if (countErr) return usageFail(countErr, cmd, path);
+  if (countErr) return usageFail(countErr, cmd, path, 1);
   const host = resolveHost(g.host);
   const ctx: Ctx = {
     client: new AutoStartClient(host, process.stderr),
@@ -119,7 +121,7 @@ async function runCommand(g: Globals): Promise<number> {
 
 function exitStatus(e: unknown): number {
   if (e instanceof ExitError) return e.status;
-  if (e instanceof UsageError) return 1;
+  if (e instanceof UsageError) return 125;
   const name = (e as Error)?.name;
   if (name === 'ApiError') return 125;
   if (name === 'TemplateError') return 1;

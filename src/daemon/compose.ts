@@ -11,6 +11,7 @@ import { MemoryEventService } from '../engine/events.js';
 import { Images } from '../engine/images.js';
 import { HostSystemService } from '../engine/system.js';
 import { OciContainerService } from '../engine/containers.js';
+import { Volumes, volumeNamesOf } from '../engine/volumes.js';
 import { BridgeNetworkService, BridgeNetworker } from '../engine/networks.js';
 import { NetworkManager } from '../network/manager.js';
 import { chooseRuntime } from '../runtime/oci.js';
@@ -42,10 +43,12 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
   const manager = new NetworkManager({ db, instance: cfg.instance, });
   await manager.init();
   const networker = new BridgeNetworker(manager);
+  const volumes = new Volumes({ db, dataRoot: cfg.dataRoot, events });
+  await volumes.init();
   const runtime = chooseRuntime(cfg.defaultRuntime, (msg) => log.warn(msg));
   const clog = log.child({ component: 'containers' });
   const containers = new OciContainerService({
-    db, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, instance: cfg.instance, runtime, images, events, networker,
+    db, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, instance: cfg.instance, runtime, images, events, networker, volumes,
     log: (msg, fields) => clog.info(msg, fields),
   });
   images.setUsers((imageId) => containers.store.all().filter((c) => c.imageId === imageId).map((c) => c.id));
@@ -58,12 +61,14 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
       return { id: c.id, name: c.name, netnsPath: c.state.Running || c.state.Paused ? containers.paths.netns(c.id) : undefined };
     },
   });
+  volumes.setUsers((name) => containers.store.all().filter((c) => volumeNamesOf(c.hostConfig).includes(name)).map((c) => c.id));
   engine.containers = containers;
+  engine.volumes = volumes;
   engine.networks = networks;
   netlog.debug('networks ready');
   const runtimes = findRuntimes();
   const system = new HostSystemService({
-    images: engine.images, containers: engine.containers, eventListeners: () => events.subscribers,
+    images: engine.images, containers: engine.containers, volumes: engine.volumes, eventListeners: () => events.subscribers,
     id: engineId(cfg.dataRoot), ...build, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, instance: cfg.instance,
     defaultRuntime: cfg.defaultRuntime, runtimes, debug: cfg.logLevel === 'debug',
     warnings: runtimes[cfg.defaultRuntime] ? [] : [`WARNING: default runtime ${cfg.defaultRuntime} is not installed`],
@@ -79,7 +84,10 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
       await api.close();
       containers.close();
       manager.shutdown();
-      if (process.env.HAKO_TEARDOWN_ON_EXIT === '1') await manager.destroy();
+      if (process.env.HAKO_TEARDOWN_ON_EXIT === '1') {
+        await manager.destroy();
+        containers.cgroups.remove(cfg.instance);
+      }
       db.close();
     },
   };

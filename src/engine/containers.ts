@@ -16,12 +16,14 @@ import { conmonCreate } from '../runtime/conmon.js';
 import { readLog } from '../runtime/logs.js';
 import { hostCgroups, type CgroupReader } from '../runtime/cgroups.js';
 import { buildResources, buildSpec, cgroupsPath, hostnameOf } from '../runtime/spec.js';
-import type { AttachOptions, AttachSession, ContainerListOptions, ContainerNetworker, ContainerService, EventService, ExecCreateBody, ImageResolver, LogsOptions } from './types.js';
+import type { AttachOptions, AttachSession, ContainerListOptions, ContainerNetworker, ContainerService, EventService, ExecCreateBody, ImageResolver, LogsOptions, VolumeMounter } from './types.js';
+import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
 import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, readRootfsFile, removeDirs, removeNetns } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
 import { inspectView, summaryView, matchesFilters } from './containers-views.js';
 import { planNamespaces, connectNetwork, attachSession, topOf, statsStream, signalNumber } from './containers-ops.js';
+import { ExecManager } from './containers-exec.js';
 
 export interface ContainerServiceOptions {
   db: Db;
@@ -33,6 +35,7 @@ export interface ContainerServiceOptions {
   images: ImageResolver;
   events: EventService;
   networker?: ContainerNetworker;
+  volumes?: VolumeMounter;
   cgroups?: CgroupReader;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -47,6 +50,7 @@ export class OciContainerService implements ContainerService {
   private readonly exits: ExitWatcher;
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly pendingAttach = new Map<string, ((bundle: string) => Promise<void>)[]>();
+  readonly execs: ExecManager;
 
   constructor(readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.db);
@@ -54,11 +58,12 @@ export class OciContainerService implements ContainerService {
     this.runtime = new OciRuntime({ name: o.runtime, root: join(o.execRoot, 'runtime', o.runtime) });
     this.cgroups = o.cgroups ?? hostCgroups();
     this.exits = new ExitWatcher(this.paths.exitDir);
+    this.execs = new ExecManager(this);
   }
 
   close(): void { this.exits.close(); }
 
-  private event(c: ContainerRecord, Action: string, attrs: Record<string, string> = {}): void {
+  event(c: ContainerRecord, Action: string, attrs: Record<string, string> = {}): void {
     this.o.events.emit({ Type: 'container', Action, Actor: { ID: c.id, Attributes: { name: c.name, image: c.config.Image ?? '', ...c.config.Labels, ...attrs } } });
   }
 
@@ -66,6 +71,7 @@ export class OciContainerService implements ContainerService {
     if (name && this.store.byName(name)) throw nameConflict(name.replace(/^\//, ''), this.store.byName(name)!.id);
     const image = await this.o.images.resolveForContainer(body.Image ?? '');
     const c = buildRecord(body, name, image);
+    for (const v of volumeNamesOf(c.hostConfig)) this.o.volumes?.ensure(v);
     this.store.insert(c);
     mkdirSync(this.paths.dir(c.id), { recursive: true });
     this.event(c, 'create');
@@ -80,6 +86,7 @@ export class OciContainerService implements ContainerService {
     try {
       await this.runtime.delete(c.id);
       const rootfs = await mountRootfs(this.paths, c);
+      for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.mount(v, c.id);
       const ns = await planNamespaces(this, c);
       const net = await connectNetwork(this, c, ns);
       writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net);
@@ -141,6 +148,7 @@ export class OciContainerService implements ContainerService {
   private async releaseResources(c: ContainerRecord): Promise<void> {
     this.cgroups.remove(cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent));
     await unmountRootfs(this.paths, c.id);
+    for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.unmount(v, c.id);
     const net = this.o.networker;
     void (async () => { if (net) await net.teardown(c.id).catch(() => {}); await removeNetns(this.paths, c.id); })();
   }
@@ -154,6 +162,7 @@ export class OciContainerService implements ContainerService {
     c = this.store.resolve(id);
     c.state = { ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: new Date().toISOString() };
     this.store.save(c);
+    this.execs.forget(id);
     if (oom) this.event(c, 'oom');
     this.event(c, 'die', { exitCode: String(code) });
     this.resolveWaiters(id, code, ['not-running', 'next-exit']);
@@ -244,12 +253,14 @@ export class OciContainerService implements ContainerService {
     await this.releaseResources(c);
     removeDirs(this.paths, c.id);
     this.store.delete(c.id);
+    this.execs.forget(c.id);
     this.event(c, 'destroy');
     this.resolveWaiters(c.id, c.state.ExitCode, ['removed', 'not-running', 'next-exit']);
   }
 
   async inspect(idOrName: string): Promise<Record<string, unknown>> {
-    return inspectView(this.store.resolve(idOrName), this.paths, this.o.runtime, []);
+    const c = this.store.resolve(idOrName);
+    return inspectView(c, this.paths, this.o.runtime, this.execs.idsFor(c.id));
   }
 
   async list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> {
@@ -361,14 +372,10 @@ export class OciContainerService implements ContainerService {
   async archiveGet(): Promise<{ stat: Record<string, unknown>; tar: Readable }> { throw notImplemented('container archive is not implemented yet'); }
   async archiveStat(): Promise<Record<string, unknown>> { throw notImplemented('container archive is not implemented yet'); }
   async archivePut(): Promise<void> { throw notImplemented('container archive is not implemented yet'); }
-  async execCreate(idOrName: string, _b: ExecCreateBody): Promise<{ Id: string }> {
-    const c = this.store.resolve(idOrName);
-    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
-    throw notImplemented('exec is not implemented yet');
-  }
-  async execStart(): Promise<{ tty: boolean; session?: AttachSession }> { throw notImplemented('exec is not implemented yet'); }
-  async execInspect(): Promise<Record<string, unknown>> { throw notImplemented('exec is not implemented yet'); }
-  async execResize(): Promise<void> { throw notImplemented('exec is not implemented yet'); }
+  async execCreate(idOrName: string, b: ExecCreateBody): Promise<{ Id: string }> { return this.execs.create(idOrName, b); }
+  execStart(id: string, o: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }): Promise<{ tty: boolean; session?: AttachSession }> { return this.execs.start(id, o); }
+  async execInspect(id: string): Promise<Record<string, unknown>> { return this.execs.inspect(id); }
+  async execResize(id: string, h: number, w: number): Promise<void> { this.execs.resize(id, h, w); }
 
   async prune(filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
     const gone: string[] = [];

@@ -11,6 +11,7 @@ import type { ContainerService, ImageService, SystemService } from './types.js';
 export interface SystemDeps {
   images?: ImageService;
   containers?: ContainerService;
+  volumes?: { usage(): Promise<unknown[]> | unknown[] };
   /** Number of /events listeners right now. */
   eventListeners?: () => number;
   id: string;
@@ -102,7 +103,7 @@ export class HostSystemService implements SystemService {
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: true, Isolation: '', InitBinary: '',
       ContainerdCommit: { ID: '', Expected: '' }, RuncCommit: commit(this.d.defaultRuntime), InitCommit: { ID: '', Expected: '' },
-      SecurityOptions: ['name=seccomp,profile=builtin', h.cgroupVersion === '2' ? 'name=cgroupns' : ''].filter(Boolean),
+      SecurityOptions: [h.cgroupVersion === '2' ? 'name=cgroupns' : ''].filter(Boolean),
       DefaultAddressPools: [], CDISpecDirs: [], Warnings: this.warnings(h),
     };
   }
@@ -110,7 +111,7 @@ export class HostSystemService implements SystemService {
   async df(): Promise<Record<string, unknown>> {
     const usage = this.d.images ? await this.d.images.usage() : { images: [], layersSize: 0 };
     const containers = this.d.containers ? await this.d.containers.list({ all: true, size: true }) : [];
-    return { LayersSize: usage.layersSize, Images: usage.images, Containers: containers, Volumes: [], BuildCache: [] };
+    return { LayersSize: usage.layersSize, Images: usage.images, Containers: containers, Volumes: this.d.volumes ? await this.d.volumes.usage() : [], BuildCache: [] };
   }
 
   private async containerCounts() {

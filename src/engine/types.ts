@@ -170,10 +170,53 @@ export interface NetworkService {
   disconnect(idOrName: string, body: { Container: string; Force?: boolean }): Promise<void>;
 }
 
+/** Docker's Volume object (GET /volumes/{name}). */
+export interface Volume {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  /** RFC 3339, seconds precision. */
+  CreatedAt: string;
+  Status?: Record<string, unknown>;
+  Labels: Record<string, string>;
+  Scope: 'local' | 'global';
+  Options: Record<string, string> | null;
+  /** Only in /system/df (Size in bytes, RefCount = containers using it); -1 when not computed. */
+  UsageData?: { Size: number; RefCount: number } | null;
+}
+
+/** POST /volumes/create body. */
+export interface VolumeCreateBody {
+  Name?: string;
+  Driver?: string;
+  DriverOpts?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+/**
+ * The /volumes API (Docker's shapes), implemented by engine/volumes.ts over
+ * <dataRoot>/volumes/<name>/_data and a `volumes` table. Only the "local" driver exists.
+ */
+export interface VolumeService {
+  /** An empty Name makes an anonymous volume (64-hex name). An existing name is returned unchanged. */
+  create(body: VolumeCreateBody): Promise<Volume>;
+  /** NotFound: "get <name>: no such volume". */
+  inspect(name: string): Promise<Volume>;
+  /** Filters: name, label, dangling, driver. */
+  list(filters?: Record<string, string[]>): Promise<{ Volumes: Volume[]; Warnings: string[] }>;
+  /** Conflict (409) "remove <name>: volume is in use - [ids]"; with force a missing volume is not an error. */
+  remove(name: string, opts?: { force?: boolean }): Promise<void>;
+  /** Unused volumes; only anonymous ones unless filters.all = ["true"]. Filters: label, label!, all. */
+  prune(filters?: Record<string, string[]>): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }>;
+  /** Every volume with UsageData computed, for /system/df. */
+  usage(): Promise<Volume[]>;
+}
+
 export interface Engine {
   images: ImageService;
   containers?: ContainerService;
   networks?: NetworkService;
+  volumes?: VolumeService;
   events: EventService;
   system: SystemService;
 }
@@ -233,4 +276,26 @@ export interface ContainerNetworker {
   teardown(containerId: string): Promise<void>;
   /** Resolves a network name/id (NotFound: "network x not found"). */
   exists(nameOrId: string): Promise<boolean>;
+}
+
+/** Given by the container service to the volume service: ids of containers (any state) using a volume. */
+export type VolumeUsers = (name: string) => string[];
+
+/**
+ * Given by the volume service to the container service. Lifecycle: ensure() (or
+ * anonymous()) when a container is created with the volume, mount() before each start
+ * (mounts volumes made with DriverOpts type/device/o on first use, reference-counted by
+ * container id), unmount() after the container stops, removeAnonymous() on `rm -v`.
+ */
+export interface VolumeMounter {
+  /** Creates the named volume if missing (emitting "create") and returns its mountpoint. InvalidArgument for a bad name. */
+  ensure(name: string): string;
+  /** Creates an anonymous volume (64-hex name, label com.docker.volume.anonymous). */
+  anonymous(labels?: Record<string, string>): { Name: string; Mountpoint: string };
+  /** Mounts the volume for a container if it has mount options; emits "mount". Returns the mountpoint. */
+  mount(name: string, containerId: string, at?: { destination?: string; readWrite?: boolean; propagation?: string }): Promise<string>;
+  /** Drops the container's reference; unmounts when the last one goes; emits "unmount". Never throws for unknown volumes. */
+  unmount(name: string, containerId: string): Promise<void>;
+  /** Removes the volume if it is anonymous and unused (docker rm -v); never throws. */
+  removeAnonymous(name: string): Promise<void>;
 }

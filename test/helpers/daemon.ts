@@ -35,6 +35,8 @@ export interface StartOptions {
   /** Reuse this data root (not removed by stop()). */
   dataRoot?: string;
   timeoutMs?: number;
+  /** Extra environment for hakod. */
+  env?: Record<string, string>;
 }
 
 export interface TestDaemon {
@@ -103,7 +105,10 @@ export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> 
   writeFileSync(configFile, JSON.stringify(opts.config ?? {}));
   const args = ['--data-root', dataRoot, '--exec-root', execRoot, '-H', `unix://${socket}`, '--instance', instance,
     '--config-file', configFile, '--log-level', 'debug', ...(opts.args ?? [])];
-  const proc = spawn(hakodBin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The test knob HAKO_TEARDOWN_ON_EXIT makes SIGTERM also remove the instance's
+  // bridges, nft table, DNS listeners and cgroup parents: a test leaves nothing behind.
+  const env = { ...process.env, HAKO_TEARDOWN_ON_EXIT: '1', ...opts.env };
+  const proc = spawn(hakodBin, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.on('exit', (code, signal) => r({ code, signal })));

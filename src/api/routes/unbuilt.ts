@@ -51,16 +51,3 @@ export function unbuiltRoutes(r: Router): void {
     });
   }
 }
-
-/** Volumes until a volume service exists in the engine contract. */
-export function volumeRoutes(r: Router): void {
-  const routes: [string, string, string][] = [
-    ['GET', '/volumes', 'volumes'], ['GET', '/volumes/{name}', 'volumes'], ['POST', '/volumes/create', 'volumes'],
-    ['POST', '/volumes/prune', 'volumes'], ['PUT', '/volumes/{name}', 'volumes'], ['DELETE', '/volumes/{name}', 'volumes'],
-  ];
-  for (const [method, pattern, feature] of routes) {
-    r.add(method, pattern, (ctx) => {
-      throw notYet(feature, `${method} ${ctx.req.url?.split('?')[0] ?? pattern}`);
-    });
-  }
-}
