@@ -8,7 +8,7 @@ import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
-import { EngineError, conflict, invalid, notImplemented } from '../core/errors.js';
+import { EngineError, conflict, invalid } from '../core/errors.js';
 import type { Db } from '../platform/sqlite.js';
 import { OciRuntime, type RuntimeName } from '../runtime/oci.js';
 import { ExitWatcher, readExitCode, wasOomKilled, resizeTerminal } from '../runtime/monitor.js';
@@ -24,6 +24,8 @@ import { buildRecord, shouldRestart } from './containers-create.js';
 import { inspectView, summaryView, matchesFilters } from './containers-views.js';
 import { planNamespaces, connectNetwork, attachSession, topOf, statsStream, signalNumber } from './containers-ops.js';
 import { ExecManager } from './containers-exec.js';
+import { HealthMonitor, withHealthStatus, matchesHealth } from './containers-health.js';
+import * as archive from './containers-archive.js';
 
 export interface ContainerServiceOptions {
   db: Db;
@@ -51,6 +53,7 @@ export class OciContainerService implements ContainerService {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly pendingAttach = new Map<string, ((bundle: string) => Promise<void>)[]>();
   readonly execs: ExecManager;
+  readonly health: HealthMonitor;
 
   constructor(readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.db);
@@ -59,6 +62,7 @@ export class OciContainerService implements ContainerService {
     this.cgroups = o.cgroups ?? hostCgroups();
     this.exits = new ExitWatcher(this.paths.exitDir);
     this.execs = new ExecManager(this);
+    this.health = new HealthMonitor(this);
   }
 
   close(): void { this.exits.close(); }
@@ -118,7 +122,7 @@ export class OciContainerService implements ContainerService {
     rmSync(this.paths.persist(c.id), { recursive: true, force: true });
     return conmonCreate(this.runtime, {
       id: c.id, name: c.name, bundle: this.paths.bundle(c.id), logPath: this.paths.logPath(c.id), exitDir: this.paths.exitDir,
-      persistDir: this.paths.persist(c.id), tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin,
+      persistDir: this.paths.persist(c.id), tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin, stdinOnce: !!c.config.StdinOnce,
     });
   }
 
@@ -133,6 +137,7 @@ export class OciContainerService implements ContainerService {
     c.manuallyStopped = false;
     this.store.save(c);
     this.exits.watch(c.id, (code) => void this.onExit(c.id, code));
+    this.health.start(c);
     this.event(c, 'start');
   }
 
@@ -163,6 +168,7 @@ export class OciContainerService implements ContainerService {
     c.state = { ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: new Date().toISOString() };
     this.store.save(c);
     this.execs.forget(id);
+    this.health.stop(id);
     if (oom) this.event(c, 'oom');
     this.event(c, 'die', { exitCode: String(code) });
     this.resolveWaiters(id, code, ['not-running', 'next-exit']);
@@ -254,20 +260,22 @@ export class OciContainerService implements ContainerService {
     removeDirs(this.paths, c.id);
     this.store.delete(c.id);
     this.execs.forget(c.id);
+    this.health.stop(c.id, true);
     this.event(c, 'destroy');
     this.resolveWaiters(c.id, c.state.ExitCode, ['removed', 'not-running', 'next-exit']);
   }
 
   async inspect(idOrName: string): Promise<Record<string, unknown>> {
     const c = this.store.resolve(idOrName);
-    return inspectView(c, this.paths, this.o.runtime, this.execs.idsFor(c.id));
+    const v = inspectView(c, this.paths, this.o.runtime, this.execs.idsFor(c.id));
+    return { ...v, State: { ...(v.State as object), Health: this.health.get(c.id) } };
   }
 
   async list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> {
     let cs = this.store.all().filter((c) => opts.all || c.state.Running || (opts.filters?.status?.length ?? 0) > 0);
-    cs = cs.filter((c) => matchesFilters(c, opts.filters ?? {}));
+    cs = cs.filter((c) => matchesFilters(c, opts.filters ?? {}) && matchesHealth(opts.filters?.health, this.health.get(c.id)));
     if (opts.limit && opts.limit > 0) cs = cs.slice(0, opts.limit);
-    return cs.map((c) => summaryView(c, this.o.dataRoot));
+    return cs.map((c) => withHealthStatus(summaryView(c, this.o.dataRoot), c, this.health.get(c.id)));
   }
 
   async logs(idOrName: string, opts: LogsOptions): Promise<{ tty: boolean; output: Readable }> {
@@ -353,6 +361,7 @@ export class OciContainerService implements ContainerService {
         c.state = { ...c.state, Status: st.status === 'paused' ? 'paused' : 'running', Running: true, Paused: st.status === 'paused', Pid: st.pid };
         this.store.save(c);
         this.exits.watch(c.id, (code) => void this.onExit(c.id, code));
+        this.health.start(c);
         continue;
       }
       if (c.state.Running || c.state.Status === 'restarting') {
@@ -367,11 +376,11 @@ export class OciContainerService implements ContainerService {
     }
   }
 
-  async changes(): Promise<{ Path: string; Kind: 0 | 1 | 2 }[] | null> { throw notImplemented('container changes is not implemented yet'); }
-  async export(): Promise<Readable> { throw notImplemented('container export is not implemented yet'); }
-  async archiveGet(): Promise<{ stat: Record<string, unknown>; tar: Readable }> { throw notImplemented('container archive is not implemented yet'); }
-  async archiveStat(): Promise<Record<string, unknown>> { throw notImplemented('container archive is not implemented yet'); }
-  async archivePut(): Promise<void> { throw notImplemented('container archive is not implemented yet'); }
+  changes(idOrName: string): Promise<{ Path: string; Kind: 0 | 1 | 2 }[] | null> { return archive.changes(this, idOrName); }
+  export(idOrName: string): Promise<Readable> { return archive.exportRootfs(this, idOrName); }
+  archiveGet(idOrName: string, path: string): Promise<{ stat: Record<string, unknown>; tar: Readable }> { return archive.archiveGet(this, idOrName, path); }
+  archiveStat(idOrName: string, path: string): Promise<Record<string, unknown>> { return archive.archiveStat(this, idOrName, path); }
+  archivePut(idOrName: string, path: string, tar: Readable, o: { noOverwriteDirNonDir?: boolean }): Promise<void> { return archive.archivePut(this, idOrName, path, tar, o); }
   async execCreate(idOrName: string, b: ExecCreateBody): Promise<{ Id: string }> { return this.execs.create(idOrName, b); }
   execStart(id: string, o: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }): Promise<{ tty: boolean; session?: AttachSession }> { return this.execs.start(id, o); }
   async execInspect(id: string): Promise<Record<string, unknown>> { return this.execs.inspect(id); }

@@ -26,6 +26,8 @@ export interface ConmonCreate extends ConmonPaths {
   name: string;
   tty: boolean;
   openStdin: boolean;
+  /** Config.StdinOnce: the first attached client's EOF closes the container's stdin. */
+  stdinOnce?: boolean;
   conmonPath?: string;
 }
 
@@ -39,6 +41,8 @@ export function conmonArgs(rt: OciRuntime, c: ConmonCreate): string[] {
   for (const a of rt.globalArgs()) args.push('--runtime-arg', a);
   if (c.tty) args.push('-t');
   if (c.openStdin) args.push('-i');
+  // Docker closes a container's stdin on a client's EOF only for StdinOnce without a tty.
+  if (c.openStdin && (c.tty || !c.stdinOnce)) args.push('--leave-stdin-open');
   return args;
 }
 

@@ -60,12 +60,16 @@ export class ExitWatcher {
   }
 }
 
-/** Writes a resize event ("1 <h> <w>\n") to conmon's winsz fifo (ctl on older conmon). */
+/**
+ * Asks conmon to resize the terminal: "1 <h> <w>\n" (type 1 = resize) on the ctl fifo,
+ * which every conmon reads; the winsz fifo takes a bare "<h> <w>\n" instead.
+ */
 export function resizeTerminal(bundle: string, h: number, w: number): void {
-  const fifo = existsSync(join(bundle, 'winsz')) ? join(bundle, 'winsz') : join(bundle, 'ctl');
+  const ctl = join(bundle, 'ctl');
+  const [fifo, line] = existsSync(ctl) ? [ctl, `1 ${h} ${w}\n`] : [join(bundle, 'winsz'), `${h} ${w}\n`];
   let fd: number;
   try { fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK); } catch (e) { throw internal(`cannot resize: ${(e as Error).message}`, e); }
-  try { writeSync(fd, `1 ${h} ${w}\n`); } finally { closeSync(fd); }
+  try { writeSync(fd, line); } finally { closeSync(fd); }
 }
 
 let helperPath: string | undefined;

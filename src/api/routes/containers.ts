@@ -117,7 +117,7 @@ async function attach(ctx: Ctx): Promise<void> {
     stream: boolParam(q, 'stream'), logs: boolParam(q, 'logs'), stdin: boolParam(q, 'stdin'),
     stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr'), detachKeys: q.get('detachKeys') || undefined,
   });
-  await bridgeSession(ctx, session, tty);
+  await bridgeSession(ctx, session, tty, q.get('detachKeys') || undefined);
 }
 
 function archivePath(ctx: Ctx): string {

@@ -5,6 +5,7 @@ import type { AttachSession } from '../../engine/types.js';
 import { hijack, streamContentType } from '../hijack.js';
 import type { Ctx } from '../router.js';
 import { framer } from '../stdcopy.js';
+import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from '../detach.js';
 
 /** Sends a byte stream (tar) with a content type, destroying the response if the source fails. */
 export async function sendStream(ctx: Ctx, src: Readable, contentType: string, headers: Record<string, string> = {}): Promise<void> {
@@ -36,7 +37,8 @@ export async function sendOutput(ctx: Ctx, output: Readable, tty: boolean): Prom
  * Joins a hijacked connection to an attach session: client bytes go to stdin (EOF
  * half-closes it), output goes back framed unless tty. Resolves when either side ends.
  */
-export async function bridgeSession(ctx: Ctx, session: AttachSession, tty: boolean): Promise<void> {
+export async function bridgeSession(ctx: Ctx, session: AttachSession, tty: boolean, detachKeys?: string): Promise<void> {
+  const scanner = session.stdin ? new DetachScanner(parseDetachKeys(detachKeys ?? DEFAULT_DETACH_KEYS)) : undefined;
   const h = hijack(ctx, streamContentType(tty, ctx.apiVersion));
   const out = framer(tty);
   await new Promise<void>((resolve) => {
@@ -49,7 +51,12 @@ export async function bridgeSession(ctx: Ctx, session: AttachSession, tty: boole
       resolve();
     };
     if (session.stdin) {
-      h.input.on('data', (c: Buffer) => session.stdin!.write(c));
+      // The detach keys end this client's session and leave the container running.
+      h.input.on('data', (c: Buffer) => {
+        const { pass, detached } = scanner!.push(c);
+        if (pass.length) session.stdin!.write(pass);
+        if (detached) finish();
+      });
       h.input.on('end', () => session.stdin!.end());
     } else h.input.resume();
     h.input.on('error', finish);

@@ -1,0 +1,271 @@
+/**
+ * docker cp, export and diff over a container's filesystem.
+ *
+ * The root: a running container is reached through /proc/<pid>/root, which shows its
+ * whole mount table (volumes and binds included); a stopped one through its overlay,
+ * mounted for the call when it is not mounted already. Every container path is
+ * resolved inside that root as docker's symlink.FollowSymlinkInScope does: each
+ * component is lstat'ed and symlinks are followed with the root as "/", so neither
+ * ".." nor an absolute or relative link can lead outside.
+ */
+import { createReadStream, createWriteStream, lstatSync, readlinkSync, readdirSync, existsSync, type Stats } from 'node:fs';
+import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, utimes, readdir, readlink } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import { invalid, notFound, EngineError } from '../core/errors.js';
+import { cleanEntryName } from '../image/unpack.js';
+import { mountRootfs, unmountRootfs, type ContainerPaths } from './containers-host.js';
+import type { ContainerRecord, ContainerStore } from './containers-store.js';
+
+export interface ArchiveHost { store: ContainerStore; paths: ContainerPaths }
+
+/** Resolves container path `p` to a host path under `root`, following symlinks within the root. */
+export function scopedPath(root: string, p: string): string {
+  let todo = p.split('/').filter(Boolean);
+  const done: string[] = [];
+  let links = 0;
+  while (todo.length) {
+    const part = todo.shift()!;
+    if (part === '.') continue;
+    if (part === '..') { done.pop(); continue; }
+    let st: Stats | undefined;
+    try { st = lstatSync(join(root, ...done, part)); } catch { /* missing: keep lexically */ }
+    if (st?.isSymbolicLink()) {
+      if (++links > 255) throw invalid(`too many links in ${p}`);
+      const target = readlinkSync(join(root, ...done, part));
+      if (target.startsWith('/')) done.length = 0;
+      todo = [...target.split('/').filter(Boolean), ...todo];
+      continue;
+    }
+    done.push(part);
+  }
+  return join(root, ...done);
+}
+
+/** The parent resolved in scope, the last component kept as is (lstat semantics). */
+function scopedLeaf(root: string, p: string): string {
+  const clean = posix.normalize(`/${p}`);
+  if (clean === '/') return root;
+  return join(scopedPath(root, posix.dirname(clean)), posix.basename(clean));
+}
+
+/** Go's os.FileMode bits, which docker puts in the path stat. */
+export function goFileMode(st: Stats): number {
+  let m = st.mode & 0o777;
+  if (st.mode & 0o4000) m |= 1 << 23;
+  if (st.mode & 0o2000) m |= 1 << 22;
+  if (st.mode & 0o1000) m |= 1 << 20;
+  if (st.isDirectory()) m |= 2 ** 31;
+  else if (st.isSymbolicLink()) m |= 1 << 27;
+  else if (st.isFIFO()) m |= 1 << 25;
+  else if (st.isSocket()) m |= 1 << 24;
+  else if (st.isCharacterDevice()) m |= (1 << 26) | (1 << 21);
+  else if (st.isBlockDevice()) m |= 1 << 26;
+  return m >>> 0;
+}
+
+/** Runs fn with the container's root; for a stopped container the overlay is mounted until `release`. */
+async function withRoot<T>(h: ArchiveHost, c: ContainerRecord, fn: (root: string, release: () => void) => Promise<T>, opts: { mergedOnly?: boolean } = {}): Promise<T> {
+  if (c.state.Running && c.state.Pid > 0) return fn(opts.mergedOnly ? h.paths.rootfs(c.id) : `/proc/${c.state.Pid}/root`, () => {});
+  const root = await mountRootfs(h.paths, c);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    const cur = (() => { try { return h.store.resolve(c.id); } catch { return undefined; } })();
+    if (!cur?.state.Running) void unmountRootfs(h.paths, c.id);
+  };
+  try { return await fn(root, release); } catch (e) { release(); throw e; }
+}
+
+const missing = (p: string, c: ContainerRecord) => notFound(`Could not find the file ${p} in container ${c.name}`);
+
+function statAt(root: string, p: string, c: ContainerRecord): Record<string, unknown> {
+  const host = scopedLeaf(root, p);
+  let st: Stats;
+  try { st = lstatSync(host); } catch { throw missing(p, c); }
+  let linkTarget = '';
+  if (st.isSymbolicLink()) linkTarget = '/' + scopedPath(root, p).slice(root.length).replace(/^\/+/, '');
+  const name = posix.basename(posix.normalize(`/${p}`)) || '/';
+  return { name, size: st.size, mode: goFileMode(st), mtime: st.mtime.toISOString(), linkTarget };
+}
+
+export async function archiveStat(h: ArchiveHost, idOrName: string, p: string): Promise<Record<string, unknown>> {
+  const c = h.store.resolve(idOrName);
+  return withRoot(h, c, async (root, release) => { try { return statAt(root, p, c); } finally { release(); } });
+}
+
+/** GET archive: the path as a tar whose entries are named after its basename (docker's RebaseNames). */
+export async function archiveGet(h: ArchiveHost, idOrName: string, p: string): Promise<{ stat: Record<string, unknown>; tar: Readable }> {
+  const c = h.store.resolve(idOrName);
+  return withRoot(h, c, async (root, release) => {
+    const stat = statAt(root, p, c);
+    const host = scopedLeaf(root, p);
+    const base = posix.basename(posix.normalize(`/${p}`)) || '.';
+    const out = tarTree(host, base, release);
+    return { stat, tar: out };
+  });
+}
+
+/** GET export: the whole merged rootfs (no volumes), entries relative to "/". */
+export async function exportRootfs(h: ArchiveHost, idOrName: string): Promise<Readable> {
+  const c = h.store.resolve(idOrName);
+  return withRoot(h, c, async (root, release) => tarTree(root, '', release, true), { mergedOnly: true });
+}
+
+/** A tar of the tree at host path `src`, entries prefixed with `name` ("" for the root's children). */
+function tarTree(src: string, name: string, done: () => void, skipRoot = false): Readable {
+  const pack = tar.pack();
+  const out = new PassThrough();
+  out.on('error', () => {}); // the consumer's pipeline sees errors; none may go uncaught after it detached
+  pipeline(pack, out).catch(() => {});
+  out.on('close', () => { pack.destroy(); done(); });
+  const seen = new Map<string, string>(); // dev:ino -> first entry name, for hard links
+  const walk = async (host: string, entry: string): Promise<void> => {
+    const st = await lstat(host);
+    const key = `${st.dev}:${st.ino}`;
+    if (st.isFile() && st.nlink > 1 && seen.has(key)) {
+      await addLink(pack, entry, seen.get(key)!, st);
+      return;
+    }
+    if (st.isFile() && st.nlink > 1) seen.set(key, entry);
+    if (!(skipRoot && entry === '')) await addEntry(pack, host, entry, st);
+    if (!st.isDirectory()) return;
+    for (const child of (await readdir(host)).sort()) await walk(join(host, child), entry ? `${entry}/${child}` : child);
+  };
+  walk(src, name).then(() => pack.finalize(), (e) => { if (!out.destroyed) out.destroy(e as Error); done(); });
+  out.on('end', done);
+  return out;
+}
+
+async function addEntry(pack: tar.Pack, host: string, name: string, st: Stats): Promise<void> {
+  const base = { name: st.isDirectory() ? `${name}/` : name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+  if (st.isFile()) {
+    const w = pack.entry({ ...base, type: 'file', size: st.size });
+    await pipeline(createReadStream(host), w);
+  } else if (st.isDirectory()) await entry(pack, { ...base, type: 'directory' });
+  else if (st.isSymbolicLink()) await entry(pack, { ...base, type: 'symlink', linkname: await readlink(host) });
+  else if (st.isFIFO()) await entry(pack, { ...base, type: 'fifo' });
+  else if (st.isCharacterDevice() || st.isBlockDevice()) {
+    await entry(pack, { ...base, type: st.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: Math.floor(st.rdev / 256) & 0xfff, devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) });
+  }
+}
+
+function addLink(pack: tar.Pack, name: string, target: string, st: Stats): Promise<void> {
+  return entry(pack, { name, type: 'link', linkname: target, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime, size: 0 });
+}
+
+function entry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }): Promise<void> {
+  return new Promise((resolve, reject) => pack.entry(header as tar.Header, (e) => (e ? reject(e) : resolve())));
+}
+
+/** PUT archive: extracts into an existing directory; every entry is placed in scope, "../" escapes are refused. */
+export async function archivePut(h: ArchiveHost, idOrName: string, p: string, input: Readable, opts: { noOverwriteDirNonDir?: boolean }): Promise<void> {
+  const c = h.store.resolve(idOrName);
+  if (c.hostConfig.ReadonlyRootfs) throw new EngineError('PermissionDenied', 'container rootfs is marked read-only');
+  await withRoot(h, c, async (root, release) => {
+    try {
+      const dest = scopedPath(root, p);
+      let st: Stats;
+      try { st = lstatSync(dest); } catch { throw missing(p, c); }
+      if (!st.isDirectory()) throw invalid('extraction point is not a directory');
+      const destInCtr = '/' + dest.slice(root.length).replace(/^\/+/, '');
+      await extract(root, destInCtr, input, !!opts.noOverwriteDirNonDir);
+    } finally { release(); }
+  });
+}
+
+async function extract(root: string, dest: string, input: Readable, noOverwrite: boolean): Promise<void> {
+  const ex = tar.extract();
+  const dirTimes: [string, Date][] = [];
+  ex.on('entry', (hdr, stream, next) => {
+    placeEntry(root, dest, hdr, stream as unknown as Readable, noOverwrite, dirTimes).then(() => next(), (e) => { stream.resume(); ex.destroy(e as Error); });
+  });
+  await pipeline(input, ex);
+  for (const [d, t] of dirTimes.reverse()) await utimes(d, t, t).catch(() => {});
+}
+
+async function placeEntry(root: string, dest: string, hdr: tar.Header, stream: Readable, noOverwrite: boolean, dirTimes: [string, Date][]): Promise<void> {
+  const rel = cleanEntryName(hdr.name);
+  if (rel === '') { stream.resume(); return; }
+  const target = scopedLeaf(root, posix.join(dest, rel));
+  const cur = await lstat(target).catch(() => undefined);
+  const isDir = hdr.type === 'directory';
+  if (cur) {
+    if (noOverwrite && cur.isDirectory() && !isDir) throw invalid(`cannot overwrite directory "${posix.join(dest, rel)}" with non-directory "${hdr.name}"`);
+    if (noOverwrite && !cur.isDirectory() && isDir) throw invalid(`cannot overwrite non-directory "${posix.join(dest, rel)}" with directory "${hdr.name}"`);
+    if (!(cur.isDirectory() && isDir)) await rm(target, { recursive: true, force: true });
+  }
+  await mkdir(posix.dirname(target), { recursive: true });
+  const mode = (hdr.mode ?? 0o644) & 0o7777;
+  switch (hdr.type) {
+    case 'file': case 'contiguous-file': await pipeline(stream, createWriteStream(target, { mode })); break;
+    case 'directory': await mkdir(target, { recursive: true, mode }); stream.resume(); break;
+    case 'symlink': await symlink(hdr.linkname ?? '', target); stream.resume(); break;
+    case 'link': {
+      const src = scopedPath(root, posix.join(dest, cleanEntryName(hdr.linkname ?? '')));
+      await link(src, target); stream.resume(); break;
+    }
+    default: stream.resume(); return; // devices, fifos: not created (as an unprivileged docker cp would fail too)
+  }
+  await lchown(target, hdr.uid ?? 0, hdr.gid ?? 0).catch(() => {});
+  if (hdr.type !== 'symlink') await chmod(target, mode);
+  const mtime = hdr.mtime ?? new Date();
+  if (isDir) dirTimes.push([target, mtime]);
+  else await lutimes(target, mtime, mtime).catch(() => {});
+}
+
+/** GET changes: the upper dir against the image layers; 0 modified, 1 added, 2 deleted (whiteouts). */
+export async function changes(h: ArchiveHost, idOrName: string): Promise<{ Path: string; Kind: 0 | 1 | 2 }[] | null> {
+  const c = h.store.resolve(idOrName);
+  const upper = join(h.paths.dir(c.id), 'upper');
+  const lowers = [...c.layerDirs].reverse(); // top layer first
+  const hidden = new Set(['/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/.dockerenv', '/dev', '/proc', '/sys', ...mountTargets(c)]);
+  const out: { Path: string; Kind: 0 | 1 | 2 }[] = [];
+  const walk = async (rel: string): Promise<boolean> => {
+    let any = false;
+    for (const name of (await readdir(join(upper, rel)).catch(() => [] as string[])).sort()) {
+      const path = `${rel}/${name}`;
+      if (hidden.has(path)) continue;
+      const st = await lstat(join(upper, path));
+      if (st.isCharacterDevice() && st.rdev === 0) { out.push({ Path: path, Kind: 2 }); any = true; continue; }
+      const inLower = existsInLowers(lowers, path);
+      if (st.isDirectory()) {
+        const idx = out.length;
+        const inner = await walk(path);
+        if (!inLower) out.splice(idx, 0, { Path: path, Kind: 1 });
+        else if (inner) out.splice(idx, 0, { Path: path, Kind: 0 });
+        any ||= inner || !inLower;
+        continue;
+      }
+      out.push({ Path: path, Kind: inLower ? 0 : 1 });
+      any = true;
+    }
+    return any;
+  };
+  if (existsSync(upper)) await walk('');
+  out.sort((a, b) => (a.Path < b.Path ? -1 : a.Path > b.Path ? 1 : 0));
+  return out.length ? out : null;
+}
+
+function existsInLowers(lowers: string[], path: string): boolean {
+  for (const l of lowers) {
+    let st: Stats | undefined;
+    try { st = lstatSync(join(l, path)); } catch { /* not in this layer */ }
+    if (st) return !(st.isCharacterDevice() && st.rdev === 0);
+    const parts = path.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) {
+      try { if (readdirSync(join(l, ...parts.slice(0, i))).includes('.wh..wh..opq')) return false; } catch { /* absent */ }
+    }
+  }
+  return false;
+}
+
+function mountTargets(c: ContainerRecord): string[] {
+  const binds = (c.hostConfig.Binds ?? []).map((b) => b.split(':')[1] ?? '');
+  const mounts = (c.hostConfig.Mounts ?? []).map((m) => m.Target);
+  const vols = Object.keys(c.config.Volumes ?? {});
+  return [...binds, ...mounts, ...vols].filter(Boolean).map((p) => posix.normalize(p));
+}
