@@ -26,11 +26,13 @@ ROOT=$PWD
 #   docker-registry  local registry v2 on 127.0.0.1 for pull/push tests
 #   curl ca-certificates  the install script's API checks over the unix socket
 #   tar xz-utils     image tarballs
+#   openssl          test CA and certificates for the registry TLS tests
+#   zstd             zstd-compressed image layers (decompression)
 PACKAGES=(
   crun runc conmon
   iproute2 nftables iptables uidmap attr procps kmod
   busybox-static mmdebstrap skopeo docker-registry
-  curl ca-certificates tar xz-utils
+  curl ca-certificates tar xz-utils openssl zstd
 )
 
 log() { printf '[install-deps] %s\n' "$*"; }

@@ -36,7 +36,7 @@ export interface Daemon {
 export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogger): Promise<Daemon> {
   const db = openDatabase(join(cfg.dataRoot, 'hako.db'));
   const events = new MemoryEventService();
-  const images = new Images({ db, dataRoot: cfg.dataRoot, events });
+  const images = new Images({ db, dataRoot: cfg.dataRoot, events, registry: { insecureRegistries: cfg.insecureRegistries, mirrors: cfg.registryMirrors } });
   await images.init();
   const engine: Partial<Engine> = { events, images };
   const netlog = log.child({ component: 'network' });

@@ -23,6 +23,10 @@ export interface DaemonConfig {
   instance: string;
   configFile: string;
   tls?: TlsConfig;
+  /** Registries reached over plain http / unverified https, besides 127.0.0.0/8 ("host:port" or CIDR). */
+  insecureRegistries: string[];
+  /** Mirrors tried before Docker Hub when pulling docker.io images. */
+  registryMirrors: string[];
 }
 
 export type ParseResult = { kind: 'run'; config: DaemonConfig } | { kind: 'help' } | { kind: 'version' };
@@ -46,6 +50,8 @@ Options:
       --pidfile string          Path of the pid file (default "<exec-root>/hakod.pid")
       --tlsverify               Require and verify client certificates (tcp:// hosts)
       --tlscacert, --tlscert, --tlskey string   TLS files for tcp:// hosts
+      --insecure-registry list  Registry reached without TLS verification (host:port or CIDR)
+      --registry-mirror list    Mirror to pull docker.io images from (URL)
   -v, --version                 Print version information and quit
   -h, --help                    Print this help
 `;
@@ -64,6 +70,8 @@ const options = {
   tlscacert: { type: 'string' },
   tlscert: { type: 'string' },
   tlskey: { type: 'string' },
+  'insecure-registry': { type: 'string', multiple: true },
+  'registry-mirror': { type: 'string', multiple: true },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -73,6 +81,7 @@ const fileKeys: Record<string, string> = {
   'data-root': 'data-root', 'exec-root': 'exec-root', hosts: 'host', pidfile: 'pidfile', 'log-level': 'log-level',
   debug: 'debug', 'default-runtime': 'default-runtime', instance: 'instance', tlsverify: 'tlsverify',
   tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
+  'insecure-registries': 'insecure-registry', 'registry-mirrors': 'registry-mirror',
 };
 
 export class ConfigError extends Error {}
@@ -148,7 +157,15 @@ function build(m: Record<string, unknown>, configFile: string): DaemonConfig {
   return {
     dataRoot, execRoot, hosts, pidfile: str(m.pidfile, 'pidfile') ?? join(execRoot, 'hakod.pid'),
     logLevel: level, defaultRuntime: runtime, instance, configFile, tls,
+    insecureRegistries: strList(m['insecure-registry'], 'insecure-registries'),
+    registryMirrors: strList(m['registry-mirror'], 'registry-mirrors'),
   };
+}
+
+function strList(v: unknown, name: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x !== '')) throw new ConfigError(`invalid value for ${name}: ${JSON.stringify(v)}`);
+  return v as string[];
 }
 
 function normaliseHost(h: string): string {

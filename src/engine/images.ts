@@ -9,10 +9,12 @@ import type { Db } from '../platform/sqlite.js';
 import { ContentStore } from '../image/content.js';
 import { importConfig } from '../image/import.js';
 import { loadArchive } from '../image/load.js';
-import { ImageStore } from '../image/metadata.js';
+import { ImageStore, type LayerRecord } from '../image/metadata.js';
 import { saveArchive, type SaveItem } from '../image/save.js';
 import { WriteSession } from '../image/session.js';
 import { OverlaySnapshotter } from '../image/snapshots.js';
+import { ImageRegistry, type AuthConfig, type PullRequest, type PushRequest, type RegistryHostsConfig, type RegistryImageService } from './images-registry.js';
+import type { PushResult } from '../image/push.js';
 import { historyView, inspectView, matchesLabels, matchesReference, parseRefs, shortHex, summary, type ImageView } from './image-views.js';
 import type { EventService, ImageListOptions, ImageResolver, ImageService, ImageUsers, ProgressFn } from './types.js';
 
@@ -23,6 +25,8 @@ export interface ImagesOptions {
   events: EventService;
   /** Containers using an image; set later with setUsers() when the container service exists. */
   users?: ImageUsers;
+  /** insecure-registries, registry-mirrors and the certs dir for pull and push. */
+  registry?: RegistryHostsConfig;
 }
 
 /**
@@ -30,8 +34,9 @@ export interface ImagesOptions {
  * snapshots and the metadata in SQLite. Writes (load, import, tag, remove, prune)
  * run one at a time under a lock; reads do not wait.
  */
-export class Images implements ImageService, ImageResolver {
+export class Images implements ImageService, ImageResolver, RegistryImageService {
   readonly content: ContentStore;
+  readonly registry: ImageRegistry;
   readonly snapshots: OverlaySnapshotter;
   readonly store: ImageStore;
   private users: ImageUsers;
@@ -43,6 +48,31 @@ export class Images implements ImageService, ImageResolver {
     this.snapshots = new OverlaySnapshotter(join(root, 'layers'));
     this.store = new ImageStore(opts.db);
     this.users = opts.users ?? (() => []);
+    this.registry = new ImageRegistry({
+      stores: { content: this.content, snapshots: this.snapshots, store: this.store },
+      writeOp: (fn) => this.lock(async () => {
+        const s = this.session();
+        try {
+          return await fn(s);
+        } finally {
+          await s.close();
+        }
+      }),
+      resolveId: (name) => this.resolve(name).id,
+      emit: (action, id, name) => this.event(action, id, name),
+    }, opts.db, opts.registry);
+  }
+
+  pull(req: PullRequest, progress: ProgressFn): Promise<string> {
+    return this.registry.pull(req, progress);
+  }
+
+  push(name: string, req: PushRequest, progress: ProgressFn): Promise<PushResult[]> {
+    return this.registry.push(name, req, progress);
+  }
+
+  login(auth: AuthConfig): Promise<{ Status: string; IdentityToken: string }> {
+    return this.registry.login(auth);
   }
 
   setUsers(users: ImageUsers): void {
@@ -162,7 +192,8 @@ export class Images implements ImageService, ImageResolver {
       this.store.deleteRef(canonicalString(ref));
       out.push({ Untagged: familiarString(ref) });
       this.event('untag', id, familiarString(ref));
-      if (refs.length > 1) return out;
+      out.push(...this.dropDigestRefs(id, ref));
+      if (this.store.refsOf(id).length) return out;
     } else if (refs.length > 1 && !force) {
       throw conflict(`conflict: unable to delete ${shortHex(id)} (must be forced) - image is referenced in multiple repositories`);
     }
@@ -179,6 +210,18 @@ export class Images implements ImageService, ImageResolver {
     if (using.length) return out;
     out.push(...(await this.deleteImage(id)).records);
     return out;
+  }
+
+  /** docker: once the last tag of a repository is gone, its digest references (RepoDigests) go too. */
+  private dropDigestRefs(id: Digest, removed: Reference): Record<string, string>[] {
+    if (!removed.tag) return [];
+    const same = parseRefs(this.store.refsOf(id)).filter((r) => r.domain === removed.domain && r.path === removed.path);
+    if (same.some((r) => r.tag)) return [];
+    return same.map((r) => {
+      this.store.deleteRef(canonicalString(r));
+      this.event('untag', id, familiarString(r));
+      return { Untagged: familiarString(r) };
+    });
   }
 
   private async deleteImage(id: Digest): Promise<{ records: Record<string, string>[]; freed: number }> {
@@ -284,6 +327,27 @@ export class Images implements ImageService, ImageResolver {
     });
   }
 
+  /**
+   * Registers a locally made image (build, commit) whose layers are already stored
+   * (image/commit.ts commitLayer): its config blob, a manifest over the layer tars
+   * and the image row. Returns the image id (sha256 of the config). Idempotent.
+   */
+  async registerImage(config: ImageConfig, layers: LayerRecord[]): Promise<Digest> {
+    return this.lock(async () => {
+      const raw = Buffer.from(JSON.stringify(config));
+      const id = sha256(raw);
+      if (this.store.get(id)) return id;
+      await this.content.put(raw);
+      const manifest = await this.content.put(JSON.stringify({
+        schemaVersion: 2, mediaType: MT.dockerManifest,
+        config: { mediaType: MT.dockerConfig, size: raw.length, digest: id },
+        layers: layers.map((l) => ({ mediaType: MT.dockerLayer, size: l.tarSize, digest: l.diffId })),
+      }));
+      this.store.putImage({ id, config: raw, created: config.created ?? new Date().toISOString(),
+        size: layers.reduce((a, l) => a + l.size, 0), manifestDigest: manifest.digest, loadedAt: Date.now() }, layers, [id, manifest.digest]);
+      return id;
+    });
+  }
   async usage(): Promise<{ images: Record<string, unknown>[]; layersSize: number }> {
     const images = await this.list({});
     return { images, layersSize: this.store.allLayers().reduce((a, l) => a + l.size, 0) };

@@ -5,6 +5,7 @@ import { boolParam, parseFilters } from '../query.js';
 import { JsonLineStream, sendJson, sendNoContent } from '../respond.js';
 import { sendError } from '../errors.js';
 import { need, notYet } from './common.js';
+import { decodeAuthHeader, registryOf, type RegistryImageService } from '../../engine/images-registry.js';
 
 /** Image routes. Names may hold slashes and colons, so `{name*}` matches greedily. */
 export function imageRoutes(r: Router): void {
@@ -20,9 +21,7 @@ export function imageRoutes(r: Router): void {
   r.add('GET', '/images/{name*}/history', async (ctx) => sendJson(ctx.res, 200, await need(ctx, 'images').history(ctx.params.name!)));
   r.add('GET', '/images/{name*}/json', async (ctx) => sendJson(ctx.res, 200, await need(ctx, 'images').inspect(ctx.params.name!)));
   r.add('POST', '/images/{name*}/tag', tag);
-  r.add('POST', '/images/{name*}/push', () => {
-    throw notYet('push', 'POST /images/{name}/push');
-  });
+  r.add('POST', '/images/{name*}/push', push);
   r.add('DELETE', '/images/{name*}', async (ctx) => {
     const opts = { force: boolParam(ctx.query, 'force'), noprune: boolParam(ctx.query, 'noprune') };
     sendJson(ctx.res, 200, await need(ctx, 'images').remove(ctx.params.name!, opts));
@@ -86,7 +85,7 @@ async function create(ctx: Ctx): Promise<void> {
   const q = ctx.query;
   const fromImage = q.get('fromImage');
   const fromSrc = q.get('fromSrc');
-  if (fromImage) throw notYet('pull', `fromImage=${fromImage}; load images with POST /images/load instead`);
+  if (fromImage) return pull(ctx, fromImage);
   if (!fromSrc) throw invalid('fromImage or fromSrc is required');
   if (fromSrc !== '-') throw notYet('import from a URL', `fromSrc=${fromSrc}; send the tar as the request body with fromSrc=-`);
   const images = need(ctx, 'images');
@@ -100,5 +99,35 @@ async function create(ctx: Ctx): Promise<void> {
     };
     // The service reports the new image id as the last {"status": id} line itself.
     await images.importRootfs(ctx.req, opts, (m) => out.write(m));
+  });
+}
+
+function registry(ctx: Ctx): RegistryImageService {
+  const r = registryOf(need(ctx, 'images'));
+  if (!r) throw notYet('pull and push', 'this daemon\'s image service has no registry client');
+  return r;
+}
+
+function authHeader(ctx: Ctx) {
+  const h = ctx.req.headers['x-registry-auth'];
+  return decodeAuthHeader(Array.isArray(h) ? h[0] : h);
+}
+
+async function pull(ctx: Ctx, fromImage: string): Promise<void> {
+  const q = ctx.query;
+  const reg = registry(ctx);
+  const auth = authHeader(ctx);
+  ctx.req.resume();
+  await progressOp(ctx, async (out) => {
+    await reg.pull({ fromImage, tag: q.get('tag') || undefined, platform: q.get('platform') || undefined, auth }, (m) => out.write(m));
+  });
+}
+
+async function push(ctx: Ctx): Promise<void> {
+  const reg = registry(ctx);
+  const auth = authHeader(ctx);
+  ctx.req.resume();
+  await progressOp(ctx, async (out) => {
+    await reg.push(ctx.params.name!, { tag: ctx.query.get('tag') || undefined, auth }, (m) => out.write(m));
   });
 }
