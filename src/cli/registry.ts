@@ -8,6 +8,12 @@ type Loader = () => Promise<{ default: Command }>;
 
 const L = {
   attach: () => import('./commands/attach.js'),
+  build: () => import('./commands/build.js'),
+  commit: () => import('./commands/commit.js'),
+  login: () => import('./commands/login.js'),
+  logout: () => import('./commands/logout.js'),
+  pull: () => import('./commands/pull.js'),
+  push: () => import('./commands/push.js'),
   cp: () => import('./commands/cp.js'),
   create: () => import('./commands/create.js'),
   diff: () => import('./commands/diff.js'),
@@ -60,7 +66,8 @@ const L = {
 } satisfies Record<string, Loader>;
 
 export const TOP: Record<string, Loader> = {
-  attach: L.attach, cp: L.cp, create: L.create, diff: L.diff, events: L.events, exec: L.exec,
+  attach: L.attach, build: L.build, commit: L.commit, cp: L.cp, create: L.create, diff: L.diff,
+  events: L.events, exec: L.exec, login: L.login, logout: L.logout, pull: L.pull, push: L.push,
   export: L.export, history: L.history, images: L.images, import: L.import, info: L.info,
   inspect: L.inspect, kill: L.kill, load: L.load, logs: L.logs, pause: L.pause, port: L.port,
   ps: L.ps, rename: L.rename, restart: L.restart, rm: L.rm, rmi: L.rmi, run: L.run, save: L.save,
@@ -71,16 +78,17 @@ export const TOP: Record<string, Loader> = {
 /** Management commands: group -> subcommand -> loader. */
 export const GROUPS: Record<string, Record<string, Loader>> = {
   container: {
-    attach: L.attach, cp: L.cp, create: L.create, diff: L.diff, exec: L.exec, export: L.export,
+    attach: L.attach, commit: L.commit, cp: L.cp, create: L.create, diff: L.diff, exec: L.exec, export: L.export,
     inspect: L.containerInspect, kill: L.kill, logs: L.logs, ls: L.ps, list: L.ps, ps: L.ps,
     pause: L.pause, port: L.port, prune: L.containerPrune, rename: L.rename, restart: L.restart,
     rm: L.rm, remove: L.rm, run: L.run, start: L.start, stats: L.stats, stop: L.stop, top: L.top,
     unpause: L.unpause, update: L.update, wait: L.wait,
   },
   image: {
-    history: L.history, import: L.import, inspect: L.imageInspect, load: L.load, ls: L.images,
+    build: L.build, pull: L.pull, push: L.push, history: L.history, import: L.import, inspect: L.imageInspect, load: L.load, ls: L.images,
     list: L.images, prune: L.imagePrune, rm: L.rmi, remove: L.rmi, save: L.save, tag: L.tag,
   },
+  builder: { build: L.build },
   system: { df: L.systemDf, events: L.events, info: L.info },
   volume: {
     create: L.volumeCreate, ls: L.volumeLs, list: L.volumeLs, inspect: L.volumeInspect,

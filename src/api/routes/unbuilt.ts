@@ -27,8 +27,7 @@ const unbuilt: [string, string, string][] = [
   ['POST', '/plugins/pull', 'plugins'], ['POST', '/plugins/create', 'plugins'], ['POST', '/plugins/{name*}/enable', 'plugins'],
   ['POST', '/plugins/{name*}/disable', 'plugins'], ['POST', '/plugins/{name*}/push', 'plugins'],
   ['POST', '/plugins/{name*}/upgrade', 'plugins'], ['POST', '/plugins/{name*}/set', 'plugins'], ['DELETE', '/plugins/{name*}', 'plugins'],
-  ['POST', '/build', 'build'], ['POST', '/build/prune', 'build'], ['POST', '/build/cancel', 'build'],
-  ['POST', '/commit', 'commit'], ['POST', '/auth', 'registry login'],
+  ['POST', '/build/cancel', 'build'], ['POST', '/auth', 'registry login'],
   ['GET', '/distribution/{name*}/json', 'distribution'], ['POST', '/session', 'build session'], ['POST', '/grpc', 'build session'],
   ['GET', '/containers/{id}/attach/ws', 'attach over websocket'],
 ];
