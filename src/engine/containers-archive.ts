@@ -66,17 +66,42 @@ export function goFileMode(st: Stats): number {
   return m >>> 0;
 }
 
-/** Runs fn with the container's root; for a stopped container the overlay is mounted until `release`. */
-async function withRoot<T>(h: ArchiveHost, c: ContainerRecord, fn: (root: string, release: () => void) => Promise<T>, opts: { mergedOnly?: boolean } = {}): Promise<T> {
-  if (c.state.Running && c.state.Pid > 0) return fn(opts.mergedOnly ? h.paths.rootfs(c.id) : `/proc/${c.state.Pid}/root`, () => {});
-  const root = await mountRootfs(h.paths, c);
+/**
+ * Temporary overlay mounts of stopped containers, counted per container: the mount is
+ * made once for overlapping calls and undone after the last release, and a new call
+ * waits for a pending unmount, so no call ever writes into the bare mountpoint.
+ */
+const holds = new Map<string, { n: number; ready: Promise<string>; gone?: Promise<void> }>();
+
+async function holdRootfs(h: ArchiveHost, c: ContainerRecord): Promise<{ root: string; release: () => void }> {
+  let x = holds.get(c.id);
+  if (x?.gone) {
+    await x.gone;
+    x = holds.get(c.id);
+  }
+  if (!x) {
+    x = { n: 0, ready: mountRootfs(h.paths, c) };
+    holds.set(c.id, x);
+  }
+  const hold = x;
+  hold.n++;
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
+    if (--hold.n > 0) return;
     const cur = (() => { try { return h.store.resolve(c.id); } catch { return undefined; } })();
-    if (!cur?.state.Running) void unmountRootfs(h.paths, c.id);
+    hold.gone = (cur?.state.Running ? Promise.resolve() : unmountRootfs(h.paths, c.id)).finally(() => {
+      if (holds.get(c.id) === hold) holds.delete(c.id);
+    });
   };
+  try { return { root: await hold.ready, release }; } catch (e) { release(); throw e; }
+}
+
+/** Runs fn with the container's root; for a stopped container the overlay is mounted until `release`. */
+async function withRoot<T>(h: ArchiveHost, c: ContainerRecord, fn: (root: string, release: () => void) => Promise<T>, opts: { mergedOnly?: boolean } = {}): Promise<T> {
+  if (c.state.Running && c.state.Pid > 0) return fn(opts.mergedOnly ? h.paths.rootfs(c.id) : `/proc/${c.state.Pid}/root`, () => {});
+  const { root, release } = await holdRootfs(h, c);
   try { return await fn(root, release); } catch (e) { release(); throw e; }
 }
 
