@@ -57,10 +57,10 @@ async function waitPing(socketPath, child, name, logFile, ms = 30_000) {
   throw new Error(`${name} did not answer on ${socketPath} within ${ms} ms; log: ${logFile}`);
 }
 
-function startDaemon(name, bin, args, dir, socket) {
+export function startDaemon(name, bin, args, dir, socket, env) {
   const logFile = join(dir, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached: true });
+  const child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached: true, env: env ?? process.env });
   closeSync(fd);
   const t0 = performance.now();
   return waitPing(socket, child, name, logFile).then(() => ({
@@ -70,25 +70,31 @@ function startDaemon(name, bin, args, dir, socket) {
   }));
 }
 
-/** hakod on a temporary root, socket and instance name. */
-export function startHakod() {
+/** hakod on a temporary root, socket and instance name (default: one per bench process). */
+export function startHakod({ instance = `hkb${process.pid % 100000}` } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hako-bench-'));
   const socket = join(dir, 'hakod.sock');
   const args = [
     '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'run'), '-H', `unix://${socket}`,
-    '--pidfile', join(dir, 'hakod.pid'), '--instance', `hkb${process.pid % 100000}`,
+    '--pidfile', join(dir, 'hakod.pid'), '--instance', instance,
   ];
   return startDaemon('hakod', join(ROOT, 'bin', 'hakod'), args, dir, socket);
 }
 
-/** dockerd (with its own managed containerd) on a temporary root, no bridge, no iptables. */
-export function startDockerd() {
+/**
+ * dockerd (with its own managed containerd) on a temporary root, no iptables. Without
+ * `bridge` it has no default bridge (--bridge=none); with it, containers on the default
+ * network join that existing bridge (created and removed by the caller), and published
+ * ports go through docker-proxy. `cgroupParent` keeps its cgroups under a name of ours.
+ */
+export function startDockerd({ bridge, cgroupParent } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'docker-bench-'));
   const socket = join(dir, 'docker.sock');
   const args = [
     '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'run'), '-H', `unix://${socket}`,
-    '--pidfile', join(dir, 'docker.pid'), '--bridge=none', '--iptables=false', '--ip6tables=false',
+    '--pidfile', join(dir, 'docker.pid'), `--bridge=${bridge ?? 'none'}`, '--iptables=false', '--ip6tables=false',
     '--ip-masq=false', '--storage-driver=overlay2',
+    ...(cgroupParent ? [`--cgroup-parent=${cgroupParent}`] : []),
   ];
   return startDaemon('dockerd', 'dockerd', args, dir, socket);
 }
@@ -113,7 +119,7 @@ export function ensureDocker(install) {
   return has('dockerd');
 }
 
-async function stopDaemon(child, dir) {
+export async function stopDaemon(child, dir) {
   if (child.exitCode === null) {
     child.kill('SIGTERM');
     const deadline = Date.now() + 20_000;

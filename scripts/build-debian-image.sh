@@ -38,7 +38,9 @@ mirrors=("deb $main_mirror $suite main" "deb $main_mirror $suite-updates main")
 work=$(mktemp -d /tmp/hako-debian-image.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 echo "[build-debian-image] mmdebstrap --variant=minbase $suite from $main_mirror" >&2
-mmdebstrap --quiet --variant=minbase --format=tar \
+# --skip=output/dev: no device nodes in the layer (an image's /dev is the runtime's
+# tmpfs; hako refuses device nodes in layers, as the image-store issue requires).
+mmdebstrap --quiet --variant=minbase --format=tar --skip=output/dev \
   --aptopt='Acquire::Languages "none"' \
   --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/doc/*' \
