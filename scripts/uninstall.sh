@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Stops the hakod of an instance and removes what it holds on the host: its containers,
 # bridges, nft table, iptables chain, cgroups, the socket and the links on PATH.
-# Usage: sudo ./scripts/uninstall.sh [--instance NAME] [--purge]   (--purge also deletes
+# Usage: sudo ./scripts/uninstall.sh [--instance NAME] [-H unix:///PATH] [--purge]   (--purge also deletes
 # the data root, /var/lib/hako by default: images, volumes, state).
 set -euo pipefail
-instance=hako data_root=/var/lib/hako exec_root=/run/hako purge=0
+instance=hako data_root=/var/lib/hako exec_root=/run/hako purge=0 sock=
 while [ $# -gt 0 ]; do
   case "$1" in
     --instance) instance=$2; shift ;;
     --data-root) data_root=$2; shift ;;
     --exec-root) exec_root=$2; shift ;;
+    -H|--host) sock=${2#unix://}; shift ;;
     --purge) purge=1 ;;
     -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
     *) echo "uninstall: unknown option $1" >&2; exit 2 ;;
@@ -17,12 +18,14 @@ while [ $# -gt 0 ]; do
   shift
 done
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-sock="$exec_root/hako.sock"
+[ -n "$sock" ] || sock="$exec_root/hako.sock"
 log() { printf '[uninstall] %s\n' "$*"; }
 
 if [ -S "$sock" ] && "$here/bin/hako" -H "unix://$sock" version >/dev/null 2>&1; then
   ids=$("$here/bin/hako" -H "unix://$sock" ps -aq --no-trunc || true)
   [ -n "$ids" ] && { log "removing containers"; "$here/bin/hako" -H "unix://$sock" rm -f $ids >/dev/null || true; }
+elif [ -f "$exec_root/hakod.pid" ]; then
+  log "hakod does not answer on $sock (give -H): its containers are left running"
 fi
 if [ -f "$exec_root/hakod.pid" ]; then
   pid=$(cat "$exec_root/hakod.pid")
