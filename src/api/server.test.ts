@@ -28,6 +28,10 @@ function fakeImages(): Partial<ImageService> {
       if (text === 'early') throw invalid('unexpected EOF');
       progress({ stream: 'Loaded image: busybox:latest\n' });
       if (text === 'late') throw new Error('disk full');
+      if (text === 'later') {
+        await new Promise((r) => setTimeout(r, 1700)); // past the route's hold on progress lines
+        throw new Error('disk full');
+      }
       return ['busybox:latest'];
     },
   };
@@ -102,9 +106,14 @@ describe('ApiServer', () => {
     const early = await call(sock, 'POST', '/images/load', 'early');
     assert.equal(early.status, 400);
     assert.deepEqual(JSON.parse(early.body), { message: 'unexpected EOF' });
+    // progress is held back for a moment, so an early failure is still a status
     const late = await call(sock, 'POST', '/images/load', 'late');
-    assert.equal(late.status, 200);
-    const lines = late.body.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(late.status, 500);
+    assert.deepEqual(JSON.parse(late.body), { message: 'disk full' });
+    const later = await call(sock, 'POST', '/images/load', 'later');
+    assert.equal(later.status, 200);
+    const lines = later.body.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines[0], { stream: 'Loaded image: busybox:latest\n' });
     assert.deepEqual(lines.at(-1), { errorDetail: { message: 'disk full' }, error: 'disk full' });
   });
 

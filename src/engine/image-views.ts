@@ -13,12 +13,17 @@ export const tagsOf = (refs: Reference[]) => refs.filter((r) => r.tag && !r.dige
 export const digestsOf = (refs: Reference[]) => refs.filter((r) => r.digest).map(familiarString);
 export const unix = (iso: string | undefined) => Math.floor(Date.parse(iso ?? '') / 1000) || 0;
 export const parseRefs = (names: string[]) => names.map((n) => parseReference(n));
+/** The v1 parent image id a classic build records in the config ("" when none). */
+export const parentOf = (cfg: ImageConfig) => {
+  const p = (cfg as { parent?: unknown }).parent;
+  return typeof p === 'string' ? p : '';
+};
 
 /** docker's ImageSummary. */
 export function summary(v: ImageView): Record<string, unknown> {
   return {
     Id: v.rec.id,
-    ParentId: '',
+    ParentId: parentOf(v.cfg),
     RepoTags: tagsOf(v.refs),
     RepoDigests: digestsOf(v.refs),
     Created: unix(v.cfg.created),
@@ -40,7 +45,7 @@ export function inspectView(v: ImageView, layers: LayerRecord[], layerDir: (c: D
     Id: v.rec.id,
     RepoTags: tagsOf(v.refs),
     RepoDigests: digestsOf(v.refs),
-    Parent: '',
+    Parent: parentOf(v.cfg),
     Comment: v.cfg.comment ?? '',
     Created: v.cfg.created ?? '',
     Container: '',

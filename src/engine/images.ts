@@ -15,7 +15,7 @@ import { WriteSession } from '../image/session.js';
 import { OverlaySnapshotter } from '../image/snapshots.js';
 import { ImageRegistry, type AuthConfig, type PullRequest, type PushRequest, type RegistryHostsConfig, type RegistryImageService } from './images-registry.js';
 import type { PushResult } from '../image/push.js';
-import { historyView, inspectView, matchesLabels, matchesReference, parseRefs, shortHex, summary, type ImageView } from './image-views.js';
+import { historyView, inspectView, matchesLabels, matchesReference, parentOf, parseRefs, shortHex, summary, type ImageView } from './image-views.js';
 import type { EventService, ImageListOptions, ImageResolver, ImageService, ImageUsers, ProgressFn } from './types.js';
 
 export interface ImagesOptions {
@@ -79,7 +79,12 @@ export class Images implements ImageService, ImageResolver, RegistryImageService
     this.users = users;
   }
 
-  /** Removes crash leftovers: half-ingested blobs, half-unpacked layers, unreferenced layers. */
+  /**
+   * Removes crash leftovers: half-ingested blobs, half-unpacked layers, unreferenced
+   * layers, and whole blobs a write operation brought in but never registered (an
+   * archive's files stored before the daemon died unpacking it). Every blob worth
+   * keeping is owned by an image or is a layer's tar (ImageStore.blobUsed).
+   */
   async init(): Promise<void> {
     await this.content.init();
     await this.snapshots.init();
@@ -88,6 +93,7 @@ export class Images implements ImageService, ImageResolver, RegistryImageService
       if (!this.store.layerExists(c)) await this.snapshots.remove(c);
     }
     for (const c of dropped) await this.snapshots.remove(c);
+    await this.content.gc(await this.content.list(), (d) => this.store.blobUsed(d));
   }
 
   private lock<T>(fn: () => Promise<T>): Promise<T> {
@@ -134,22 +140,31 @@ export class Images implements ImageService, ImageResolver, RegistryImageService
     return { id, config: v.cfg, layerDirs: this.store.layersOf(id).map((l) => this.snapshots.diffDir(l.chainId)) };
   }
 
+  /**
+   * docker's image list: untagged images that are the parent of another image
+   * (intermediate build images) only with `all`; `dangling=true` lists untagged
+   * images without children; before/since compare the images' created times.
+   */
   async list(opts: ImageListOptions): Promise<Record<string, unknown>[]> {
     const f = opts.filters ?? {};
-    const time = (k: string) => f[k]?.length ? this.view(this.resolve(f[k]![0]!).id).rec.loadedAt : undefined;
+    const created = (v: ImageView) => Date.parse(v.cfg.created ?? '') || 0;
+    const time = (k: string) => f[k]?.length ? created(this.view(this.resolve(f[k]![0]!).id)) : undefined;
     const before = time('before');
     const since = time('since');
+    const danglingOnly = f.dangling?.length ? f.dangling[0] === 'true' || f.dangling[0] === '1' : undefined;
+    const views = this.store.all().map((rec) => this.view(rec.id));
+    const parents = new Set(views.map((v) => parentOf(v.cfg)).filter(Boolean));
     const out: Record<string, unknown>[] = [];
-    for (const rec of this.store.all()) {
-      const v = this.view(rec.id);
-      const dangling = v.refs.length === 0;
-      if (f.dangling?.length && (f.dangling[0] === 'true' || f.dangling[0] === '1') !== dangling) continue;
+    for (const v of views) {
+      const untagged = v.refs.length === 0;
+      if (untagged && parents.has(v.rec.id) && (!opts.all || danglingOnly)) continue;
+      if (danglingOnly !== undefined && danglingOnly !== untagged) continue;
       if (f.label?.length && !matchesLabels(v.cfg, f.label)) continue;
       if (f.reference?.length && !matchesReference(v.refs, f.reference)) continue;
-      if (before !== undefined && rec.loadedAt >= before) continue;
-      if (since !== undefined && rec.loadedAt <= since) continue;
+      if (before !== undefined && created(v) >= before) continue;
+      if (since !== undefined && created(v) <= since) continue;
       const s = summary(v);
-      s.Containers = this.users(rec.id).length;
+      s.Containers = this.users(v.rec.id).length;
       out.push(s);
     }
     return out.sort((a, b) => (b.Created as number) - (a.Created as number));

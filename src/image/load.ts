@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { posix } from 'node:path';
 import * as tar from 'tar-stream';
 import { chainIds, isDigest, sha256, type Digest } from '../core/digest.js';
-import { invalid } from '../core/errors.js';
+import { invalid, isEngineError } from '../core/errors.js';
 import { MT, type ImageConfig, type Index, type Manifest } from '../core/oci.js';
 import { parseNormalizedNamed, parseReference, type Reference } from '../core/reference.js';
 import { decompress } from './compress.js';
@@ -21,6 +21,8 @@ export interface LoadedImage {
 interface Plan {
   config: Digest;
   layers: Digest[];
+  /** The layers' paths in the archive, for error messages. */
+  layerNames: string[];
   refs: Reference[];
   manifest?: Digest;
 }
@@ -50,7 +52,13 @@ async function ingestArchive(input: Readable, session: WriteSession): Promise<Ma
       }
     }
   } catch (e) {
-    stream.destroy();
+    // Stop reading, but leave the input itself to its owner (an HTTP request body is
+    // drained by the route, so the refusal can still be answered on its connection).
+    stream.unpipe();
+    if (stream !== input) {
+      input.unpipe();
+      stream.destroy();
+    }
     if (e instanceof Error && !(e as NodeJS.ErrnoException).syscall && e.name !== 'EngineError') {
       throw invalid(`invalid archive: ${e.message}`, e);
     }
@@ -76,14 +84,22 @@ async function readJson<T>(session: WriteSession, files: Map<string, BlobInfo>, 
 async function dockerArchivePlans(session: WriteSession, files: Map<string, BlobInfo>): Promise<Plan[]> {
   const m = await readJson<{ Config: string; RepoTags?: string[] | null; Layers: string[] }[]>(session, files, 'manifest.json');
   if (!Array.isArray(m)) throw invalid('invalid archive: manifest.json is not a list');
-  const blob = (p: string) => {
-    const info = files.get(cleanEntryName(p));
-    if (!info) throw invalid(`invalid archive: ${p} not found`);
+  const blob = (field: string, p: unknown) => {
+    if (typeof p !== 'string' || p === '') throw invalid(`invalid archive: manifest.json: ${field} ${JSON.stringify(p)} is not a path`);
+    let name: string;
+    try {
+      name = cleanEntryName(p);
+    } catch {
+      throw invalid(`invalid archive: manifest.json: ${field} "${p}" points outside the archive`);
+    }
+    const info = files.get(name);
+    if (!info) throw invalid(`invalid archive: manifest.json: ${field} "${p}" not found in the archive`);
     return info.digest;
   };
   return m.map((e) => ({
-    config: blob(e.Config),
-    layers: (e.Layers ?? []).map(blob),
+    config: blob('Config', e.Config),
+    layers: (e.Layers ?? []).map((l) => blob('Layers', l)),
+    layerNames: (e.Layers ?? []).map(String),
     refs: (e.RepoTags ?? []).map((t) => parseNormalizedNamed(t)),
   }));
 }
@@ -120,7 +136,8 @@ async function ociPlans(session: WriteSession, files: Map<string, BlobInfo>): Pr
         continue;
       }
       const man = await readBlob<Manifest>(desc.digest);
-      plans.push({ config: byDigest(man.config.digest), layers: man.layers.map((l) => byDigest(l.digest)), refs: r, manifest: desc.digest });
+      const layers = man.layers.map((l) => byDigest(l.digest));
+      plans.push({ config: byDigest(man.config.digest), layers, layerNames: layers.map((l) => `blobs/sha256/${l.slice(7)}`), refs: r, manifest: desc.digest });
     }
   };
   await walk(await readJson<Index>(session, files, 'index.json'), [], 0);
@@ -155,7 +172,12 @@ async function preparePlan(session: WriteSession, p: Plan, progress: ProgressFn,
   for (let i = 0; i < diffIds.length; i++) {
     const total = await content.size(p.layers[i]!);
     const report = quiet ? undefined : byteReporter(progress, 'Loading layer', layerProgressId(chains[i]!), total);
-    layers.push(await session.ensureLayer(chains[i]!, i ? chains[i - 1]! : null, diffIds[i]!, p.layers[i]!, report));
+    try {
+      layers.push(await session.ensureLayer(chains[i]!, i ? chains[i - 1]! : null, diffIds[i]!, p.layers[i]!, report));
+    } catch (e) {
+      if (!isEngineError(e, 'InvalidArgument')) throw e;
+      throw invalid(`invalid layer "${p.layerNames[i] ?? p.layers[i]}": ${e.message}`, e);
+    }
   }
   let manifest = p.manifest;
   if (!manifest) {

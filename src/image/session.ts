@@ -77,7 +77,7 @@ export class WriteSession {
     const { content, snapshots } = this.s;
     const tee = content.writer();
     try {
-      const r = await snapshots.create((x: { diffId: Digest }) => x.diffId, (dir) => unpackLayer(input, dir, { tee }));
+      const r = await snapshots.create((x: { diffId: Digest }) => x.diffId, (dir) => unpackLayer(input, dir, { tee, keepInput: true }));
       this.layers.push(r.diffId);
       await tee.commit(r.diffId);
       this.track(r.diffId);

@@ -15,6 +15,11 @@ export interface UnpackOptions {
   tee?: BlobWriter;
   /** Called with the number of (compressed) input bytes read so far. */
   onBytes?: (n: number) => void;
+  /**
+   * The caller owns `input` (an HTTP request body): on failure it is only unpiped,
+   * not destroyed, so the caller can drain it and still answer on its connection.
+   */
+  keepInput?: boolean;
 }
 
 export interface UnpackResult {
@@ -188,11 +193,19 @@ async function applyEntry(st: State, h: tar.Header, entry: AsyncIterable<Buffer>
 }
 
 async function hardlink(st: State, h: tar.Header, rel: string, abs: string): Promise<void> {
-  const target = cleanEntryName(h.linkname ?? '');
+  let target: string;
+  try {
+    target = cleanEntryName(h.linkname ?? '');
+  } catch {
+    throw escapeErr(h.name, `hardlink target "${h.linkname}" escapes the layer`);
+  }
   if (target === '') throw escapeErr(h.name, 'hardlink to the layer root');
-  await ensureParents(st, h.name, target, false);
+  const missing = () => escapeErr(h.name, `hardlink target "${h.linkname}" does not exist in the layer`);
+  await ensureParents(st, h.name, target, false).catch((e: Error) => {
+    throw /does not exist/.test(e.message) ? missing() : escapeErr(h.name, `hardlink target "${h.linkname}": ${e.message.replace(/^invalid tar entry "[^"]*": /, '')}`);
+  });
   const s = await lstat(join(st.dest, target)).catch(() => null);
-  if (!s) throw escapeErr(h.name, `hardlink target "${h.linkname}" does not exist in the layer`);
+  if (!s) throw missing();
   if (s.isDirectory()) throw escapeErr(h.name, 'hardlink to a directory');
   if (target === rel) return;
   // link(2) does not follow a symlink target on Linux, so a link to a symlink stays a symlink.
@@ -292,7 +305,8 @@ export async function unpackLayer(input: Readable, dest: string, opts: UnpackOpt
     await finish(st);
     return { diffId: d.digest(), size: st.size, tarSize: d.size };
   } catch (e) {
-    input.destroy();
+    if (opts.keepInput) input.unpipe(countIn);
+    else input.destroy();
     await rm(dest, { recursive: true, force: true, maxRetries: 3 });
     throw mapStreamError(e);
   }

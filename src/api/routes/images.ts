@@ -3,6 +3,7 @@ import { invalid } from '../../core/errors.js';
 import type { Ctx, Router } from '../router.js';
 import { boolParam, parseFilters } from '../query.js';
 import { JsonLineStream, sendJson, sendNoContent } from '../respond.js';
+import type { ProgressMessage } from '../../engine/types.js';
 import { sendError } from '../errors.js';
 import { need, notYet } from './common.js';
 import { decodeAuthHeader, registryOf, type RegistryImageService } from '../../engine/images-registry.js';
@@ -59,13 +60,27 @@ async function save(ctx: Ctx, names: string[]): Promise<void> {
 /**
  * Runs a body-consuming image operation that reports progress as JSON lines. A failure
  * before the first line is an ordinary error response; after it, an in-band errorDetail.
+ * With `holdMs`, lines are held back until the operation has run that long (then they
+ * flow live), so a tarball refused early is answered with a status, not a 200 stream.
  */
-async function progressOp(ctx: Ctx, op: (out: JsonLineStream) => Promise<void>): Promise<void> {
+async function progressOp(ctx: Ctx, op: (write: (m: ProgressMessage) => void) => Promise<void>, holdMs = 0): Promise<void> {
   const out = new JsonLineStream(ctx.res);
+  let held: ProgressMessage[] | undefined = holdMs > 0 ? [] : undefined;
+  const release = () => {
+    const q = held;
+    held = undefined;
+    for (const m of q ?? []) out.write(m);
+  };
+  const timer = holdMs > 0 ? setTimeout(release, holdMs) : undefined;
+  timer?.unref();
   try {
-    await op(out);
+    await op((m) => (held ? held.push(m) : out.write(m)));
+    clearTimeout(timer);
+    release();
     out.end();
   } catch (e) {
+    clearTimeout(timer);
+    held = undefined;
     ctx.req.resume();
     if (!out.started) return sendError(ctx.res, e);
     out.error((e as Error).message ?? String(e));
@@ -73,12 +88,13 @@ async function progressOp(ctx: Ctx, op: (out: JsonLineStream) => Promise<void>):
   }
 }
 
+/** How long load and import hold their progress back (see progressOp). */
+const HOLD_MS = 1500;
+
 async function load(ctx: Ctx): Promise<void> {
   const images = need(ctx, 'images');
   const quiet = boolParam(ctx.query, 'quiet');
-  await progressOp(ctx, async (out) => {
-    await images.load(ctx.req, (m) => out.write(m), { quiet });
-  });
+  await progressOp(ctx, (write) => images.load(ctx.req, write, { quiet }).then(() => {}), HOLD_MS);
 }
 
 async function create(ctx: Ctx): Promise<void> {
@@ -89,7 +105,7 @@ async function create(ctx: Ctx): Promise<void> {
   if (!fromSrc) throw invalid('fromImage or fromSrc is required');
   if (fromSrc !== '-') throw notYet('import from a URL', `fromSrc=${fromSrc}; send the tar as the request body with fromSrc=-`);
   const images = need(ctx, 'images');
-  await progressOp(ctx, async (out) => {
+  await progressOp(ctx, async (write) => {
     const opts = {
       repo: q.get('repo') || undefined,
       tag: q.get('tag') || undefined,
@@ -98,8 +114,8 @@ async function create(ctx: Ctx): Promise<void> {
       platform: q.get('platform') || undefined,
     };
     // The service reports the new image id as the last {"status": id} line itself.
-    await images.importRootfs(ctx.req, opts, (m) => out.write(m));
-  });
+    await images.importRootfs(ctx.req, opts, write);
+  }, HOLD_MS);
 }
 
 function registry(ctx: Ctx): RegistryImageService {
@@ -118,8 +134,8 @@ async function pull(ctx: Ctx, fromImage: string): Promise<void> {
   const reg = registry(ctx);
   const auth = authHeader(ctx);
   ctx.req.resume();
-  await progressOp(ctx, async (out) => {
-    await reg.pull({ fromImage, tag: q.get('tag') || undefined, platform: q.get('platform') || undefined, auth }, (m) => out.write(m));
+  await progressOp(ctx, async (write) => {
+    await reg.pull({ fromImage, tag: q.get('tag') || undefined, platform: q.get('platform') || undefined, auth }, write);
   });
 }
 
@@ -127,7 +143,7 @@ async function push(ctx: Ctx): Promise<void> {
   const reg = registry(ctx);
   const auth = authHeader(ctx);
   ctx.req.resume();
-  await progressOp(ctx, async (out) => {
-    await reg.push(ctx.params.name!, { tag: ctx.query.get('tag') || undefined, auth }, (m) => out.write(m));
+  await progressOp(ctx, async (write) => {
+    await reg.push(ctx.params.name!, { tag: ctx.query.get('tag') || undefined, auth }, write);
   });
 }
