@@ -66,7 +66,7 @@ export class ExecManager {
     return e;
   }
 
-  async start(execId: string, opts: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }): Promise<{ tty: boolean; session?: AttachSession }> {
+  async start(execId: string, opts: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null; beforeLaunch?: (tty: boolean) => void }): Promise<{ tty: boolean; session?: AttachSession }> {
     const e = this.get(execId);
     if (e.started) throw conflict(`Error: Exec command ${e.id} has already run`);
     const c = runningContainer(this.host.store, e.containerId);
@@ -75,6 +75,7 @@ export class ExecManager {
     const tty = !!(opts.Tty ?? b.Tty);
     const attach = !opts.Detach && !!(b.AttachStdin || b.AttachStdout || b.AttachStderr);
     let handle: ExecHandle;
+    if (attach) opts.beforeLaunch?.(tty);
     try {
       handle = await this.launch(c, e, { tty, attach, consoleSize: opts.ConsoleSize ?? b.ConsoleSize ?? null });
     } catch (err) {

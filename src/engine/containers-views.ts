@@ -1,19 +1,21 @@
 /** Docker's JSON shapes for a container: ContainerJSON (inspect) and the list summary. */
 import type { HostConfig } from '../core/docker.js';
-import type { ContainerRecord } from './containers-store.js';
+import { ZERO_TIME, type ContainerRecord } from './containers-store.js';
 import type { ContainerPaths } from './containers-host.js';
 
-export function withHostConfigDefaults(hc: HostConfig): HostConfig {
+export function withHostConfigDefaults(hc: HostConfig): Record<string, unknown> {
   return {
-    Binds: null, ContainerIDFile: '', LogConfig: { Type: 'k8s-file', Config: {} }, NetworkMode: 'default', PortBindings: {},
+    Binds: null, ContainerIDFile: '', LogConfig: { Type: 'k8s-file', Config: {} }, NetworkMode: 'default', PortBindings: null,
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '', VolumesFrom: null,
-    ConsoleSize: [0, 0], CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: [], DnsOptions: [], DnsSearch: [],
+    ConsoleSize: [0, 0], CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: null, DnsOptions: null, DnsSearch: null,
     ExtraHosts: null, GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
     Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '',
     ShmSize: 67108864, Runtime: 'runc', Isolation: '', CpuShares: 0, Memory: 0, NanoCpus: 0, CgroupParent: '',
-    BlkioWeight: 0, CpuPeriod: 0, CpuQuota: 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '',
-    Devices: [], DeviceCgroupRules: null, KernelMemory: 0, MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: null,
-    OomKillDisable: null, PidsLimit: null, Ulimits: null, Mounts: undefined, Init: null,
+    BlkioWeight: 0, BlkioWeightDevice: null, BlkioDeviceReadBps: null, BlkioDeviceWriteBps: null, BlkioDeviceReadIOps: null,
+    BlkioDeviceWriteIOps: null, CpuPeriod: 0, CpuQuota: 0, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '',
+    Devices: null, DeviceCgroupRules: null, DeviceRequests: null, KernelMemory: 0, KernelMemoryTCP: 0, MemoryReservation: 0,
+    MemorySwap: 0, MemorySwappiness: null, OomKillDisable: false, PidsLimit: null, Ulimits: null, CpuCount: 0, CpuPercent: 0,
+    IOMaximumIOps: 0, IOMaximumBandwidth: 0, Mounts: undefined, Init: undefined,
     MaskedPaths: ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
       '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'],
     ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
@@ -55,10 +57,18 @@ export function inspectView(c: ContainerRecord, p: ContainerPaths, runtime: stri
     Image: c.imageId, ResolvConfPath: `${dir}/resolv.conf`, HostnamePath: `${dir}/hostname`, HostsPath: `${dir}/hosts`,
     LogPath: p.logPath(c.id), Name: `/${c.name}`, RestartCount: c.restartCount, Driver: 'overlay2', Platform: 'linux',
     MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: execIds.length ? execIds : null,
-    HostConfig: withHostConfigDefaults({ ...c.hostConfig, Runtime: runtime }),
+    // dockerd fills HostConfig.Runtime at the first start; a never-started container has none.
+    HostConfig: withHostConfigDefaults({ ...c.hostConfig, Runtime: c.hostConfig.Runtime || (c.state.StartedAt === ZERO_TIME ? undefined : runtime) }),
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...c.layerDirs].reverse().join(':'), UpperDir: `${dir}/upper`, WorkDir: `${dir}/work`, MergedDir: `${dir}/merged` } },
-    Mounts: mountsOf(c, p.dataRoot), Config: c.config, NetworkSettings: networkSettings(c),
+    Mounts: mountsOf(c, p.dataRoot), Config: configView(c), NetworkSettings: networkSettings(c),
   };
+}
+
+/** Config as dockerd shows it: no ExposedPorts key when there are none, Volumes null when empty. */
+function configView(c: ContainerRecord): Record<string, unknown> {
+  const { ExposedPorts, Volumes, ...rest } = c.config;
+  const has = (o: object | null | undefined) => !!o && Object.keys(o).length > 0;
+  return { ...rest, ...(has(ExposedPorts) ? { ExposedPorts } : {}), Volumes: has(Volumes) ? Volumes : null };
 }
 
 /** "Up 3 seconds", "Exited (0) 2 seconds ago", "Created". */

@@ -19,18 +19,23 @@ export const parentOf = (cfg: ImageConfig) => {
   return typeof p === 'string' ? p : '';
 };
 
+/** dockerd's null for an empty list or map in ImageSummary (Labels, RepoDigests). */
+function orNull<T extends object>(v: T | null | undefined): T | null {
+  return v && Object.keys(v).length ? v : null;
+}
+
 /** docker's ImageSummary. */
 export function summary(v: ImageView): Record<string, unknown> {
   return {
     Id: v.rec.id,
     ParentId: parentOf(v.cfg),
     RepoTags: tagsOf(v.refs),
-    RepoDigests: digestsOf(v.refs),
+    RepoDigests: orNull(digestsOf(v.refs)),
     Created: unix(v.cfg.created),
     Size: v.rec.size,
     SharedSize: -1,
     VirtualSize: v.rec.size,
-    Labels: v.cfg.config?.Labels ?? {},
+    Labels: orNull(v.cfg.config?.Labels),
     Containers: -1,
   };
 }

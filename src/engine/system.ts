@@ -104,14 +104,14 @@ export class HostSystemService implements SystemService {
       LiveRestoreEnabled: true, Isolation: '', InitBinary: '',
       ContainerdCommit: { ID: '', Expected: '' }, RuncCommit: commit(this.d.defaultRuntime), InitCommit: { ID: '', Expected: '' },
       SecurityOptions: [h.cgroupVersion === '2' ? 'name=cgroupns' : ''].filter(Boolean),
-      DefaultAddressPools: [], CDISpecDirs: [], Warnings: this.warnings(h),
+      DefaultAddressPools: [], CDISpecDirs: [], Warnings: orNull(this.warnings(h)),
     };
   }
 
   async df(): Promise<Record<string, unknown>> {
     const usage = this.d.images ? await this.d.images.usage() : { images: [], layersSize: 0 };
     const containers = this.d.containers ? await this.d.containers.list({ all: true, size: true }) : [];
-    return { LayersSize: usage.layersSize, Images: usage.images, Containers: containers, Volumes: this.d.volumes ? await this.d.volumes.usage() : [], BuildCache: [] };
+    return { LayersSize: usage.layersSize, Images: usage.images, Containers: containers, Volumes: this.d.volumes ? await this.d.volumes.usage() : [], BuildCache: null };
   }
 
   private async containerCounts() {
@@ -137,11 +137,16 @@ export class HostSystemService implements SystemService {
 
 function registryConfig(): Record<string, unknown> {
   return {
-    AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null,
+    AllowNondistributableArtifactsCIDRs: [], AllowNondistributableArtifactsHostnames: [],
     InsecureRegistryCIDRs: ['127.0.0.0/8', '::1/128'],
     IndexConfigs: { 'docker.io': { Name: 'docker.io', Mirrors: [], Secure: true, Official: true } },
-    Mirrors: null,
+    Mirrors: [],
   };
+}
+
+/** dockerd sends null, not [], when there is no warning. */
+function orNull(w: string[]): string[] | null {
+  return w.length ? w : null;
 }
 
 const fsNames: Record<number, string> = { 0xef53: 'extfs', 0x58465342: 'xfs', 0x01021994: 'tmpfs', 0x9123683e: 'btrfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs' };

@@ -129,7 +129,12 @@ export interface ContainerService {
   archivePut(idOrName: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean }): Promise<void>;
   prune(filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>;
   execCreate(idOrName: string, body: ExecCreateBody): Promise<{ Id: string }>;
-  execStart(execId: string, opts: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }): Promise<{ tty: boolean; session?: AttachSession }>;
+  /**
+   * Starts an exec. `beforeLaunch(tty)` runs once the request is known good and before the
+   * process starts (the API takes over the connection there, as dockerd does, so no output
+   * can reach a client in the same read as the 101 headers: docker-py loses such bytes).
+   */
+  execStart(execId: string, opts: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null; beforeLaunch?: (tty: boolean) => void }): Promise<{ tty: boolean; session?: AttachSession }>;
   execInspect(execId: string): Promise<Record<string, unknown>>;
   execResize(execId: string, h: number, w: number): Promise<void>;
 }
@@ -276,6 +281,8 @@ export interface ContainerNetworker {
   teardown(containerId: string): Promise<void>;
   /** Resolves a network name/id (NotFound: "network x not found"). */
   exists(nameOrId: string): Promise<boolean>;
+  /** On container removal: tears down and drops the networks it was connected to while stopped (docker network connect). */
+  forget?(containerId: string): Promise<void>;
 }
 
 /** Given by the container service to the volume service: ids of containers (any state) using a volume. */

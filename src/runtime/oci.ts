@@ -4,7 +4,8 @@
  * containers. Containers are created through conmon (monitor.ts), which runs
  * `<runtime> create`; everything else is a direct runtime call.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { run } from '../platform/exec.js';
 import { EngineError, notFound, precondition } from '../core/errors.js';
 import type { OciResources } from './spec-types.js';
@@ -92,6 +93,20 @@ export class OciRuntime {
     }
   }
 
+  /**
+   * Whether the runtime may hold state for `id` (its dir under --root exists: crun's
+   * status, runc's state.json). False means `delete` would be a no-op, so callers skip
+   * the spawn; true is only a hint (the dir may be half-written).
+   */
+  known(id: string): boolean {
+    return existsSync(join(this.root, id));
+  }
+
+  /** Ids the runtime holds state for under --root (boot reconcile), without a spawn. */
+  knownIds(): string[] {
+    try { return readdirSync(this.root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name); } catch { return []; }
+  }
+
   /** The runtime's view, or null when it does not know the container. */
   async state(id: string): Promise<RuntimeState | null> {
     try {
@@ -111,9 +126,20 @@ export class OciRuntime {
   async pause(id: string): Promise<void> { await this.call(['pause', id]); }
   async resume(id: string): Promise<void> { await this.call(['resume', id]); }
 
-  /** Live resource update: `<runtime> update --resources - <id>` with the OCI resources JSON. */
+  /**
+   * Live resource update: `<runtime> update --resources <file> <id>` with the OCI resources
+   * JSON. A file, not `-`: crun opens /dev/stdin, which fails (ENXIO) on the socketpair
+   * node gives a child as stdin.
+   */
   async update(id: string, r: OciResources): Promise<void> {
-    await this.call(['update', '--resources', '-', id], JSON.stringify(r));
+    mkdirSync(this.root, { recursive: true });
+    const file = join(this.root, `update-${id}-${process.pid}-${Date.now()}.json`);
+    writeFileSync(file, JSON.stringify(r));
+    try {
+      await this.call(['update', '--resources', file, id]);
+    } finally {
+      rmSync(file, { force: true });
+    }
   }
 }
 

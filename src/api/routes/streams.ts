@@ -2,7 +2,7 @@
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { AttachSession } from '../../engine/types.js';
-import { hijack, streamContentType } from '../hijack.js';
+import { hijack, streamContentType, type Hijacked } from '../hijack.js';
 import type { Ctx } from '../router.js';
 import { framer } from '../stdcopy.js';
 import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from '../detach.js';
@@ -37,9 +37,9 @@ export async function sendOutput(ctx: Ctx, output: Readable, tty: boolean): Prom
  * Joins a hijacked connection to an attach session: client bytes go to stdin (EOF
  * half-closes it), output goes back framed unless tty. Resolves when either side ends.
  */
-export async function bridgeSession(ctx: Ctx, session: AttachSession, tty: boolean, detachKeys?: string): Promise<void> {
+export async function bridgeSession(ctx: Ctx, session: AttachSession, tty: boolean, detachKeys?: string, hijacked?: Hijacked): Promise<void> {
   const scanner = session.stdin ? new DetachScanner(parseDetachKeys(detachKeys ?? DEFAULT_DETACH_KEYS)) : undefined;
-  const h = hijack(ctx, streamContentType(tty, ctx.apiVersion));
+  const h = hijacked ?? hijack(ctx, streamContentType(tty, ctx.apiVersion));
   const out = framer(tty);
   await new Promise<void>((resolve) => {
     let done = false;
