@@ -8,7 +8,7 @@ import { parseNormalizedNamed, parseReference, type Reference } from '../core/re
 import { decompress } from './compress.js';
 import type { BlobInfo } from './content.js';
 import { byteReporter } from './progress.js';
-import { layerProgressId, type WriteSession } from './session.js';
+import { layerProgressId, type LayerSink, type WriteSession } from './session.js';
 import type { LayerRecord } from './metadata.js';
 import type { ProgressFn } from './types.js';
 import { cleanEntryName } from './unpack.js';
@@ -27,6 +27,43 @@ interface Plan {
   manifest?: Digest;
 }
 
+/**
+ * Stores one archive entry as a blob. An entry that starts like a layer (tar, gzip,
+ * zstd) is also unpacked as it streams by (WriteSession.speculate), so a layer is
+ * received, hashed, kept and unpacked in one pass instead of stored and read again.
+ */
+async function ingestEntry(session: WriteSession, entry: AsyncIterable<Buffer>, maybeLayer: boolean): Promise<BlobInfo> {
+  const w = session.s.content.writer();
+  let sink: LayerSink | undefined;
+  let head: Buffer[] | undefined = maybeLayer ? [] : undefined;
+  let headLen = 0;
+  try {
+    for await (const chunk of entry) {
+      await w.write(chunk);
+      if (sink) {
+        await sink.write(chunk);
+      } else if (head) {
+        head.push(chunk);
+        headLen += chunk.length;
+        if (headLen < 512) continue;
+        const first = head;
+        head = undefined;
+        sink = await session.speculate(Buffer.concat(first));
+        if (sink) for (const c of first) await sink.write(c);
+      }
+    }
+    const info = await w.commit();
+    const s = sink;
+    sink = undefined;
+    await s?.finish(info.digest);
+    return info;
+  } catch (e) {
+    await w.abort();
+    await sink?.abort();
+    throw e;
+  }
+}
+
 /** Streams every file of the archive into the content store; returns name -> blob. */
 async function ingestArchive(input: Readable, session: WriteSession): Promise<Map<string, BlobInfo>> {
   const files = new Map<string, BlobInfo>();
@@ -40,7 +77,7 @@ async function ingestArchive(input: Readable, session: WriteSession): Promise<Ma
       const h = entry.header;
       const name = cleanEntryName(h.name);
       if (h.type === 'file' || h.type === 'contiguous-file') {
-        const info = await session.s.content.ingest(entry as AsyncIterable<Buffer>);
+        const info = await ingestEntry(session, entry as AsyncIterable<Buffer>, true);
         session.track(info.digest);
         files.set(name, info);
       } else {

@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, utimes } from 'node:fs/promises';
+import { closeSync, fchmodSync, fchownSync, futimesSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, utimesSync, writeSync, chmodSync, lchownSync, constants as FS } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -57,30 +57,66 @@ export function cleanEntryName(name: string): string {
   return p;
 }
 
+/*
+ * Performance notes (measured on a 127 MB Debian layer, ~6300 entries): the file
+ * system work is done with synchronous calls on the main thread, one entry at a
+ * time, in the order of the tar, exactly as before (so every check below sees the
+ * same state). An asynchronous call costs a thread-pool round trip and a promise
+ * per syscall, which here was most of the time; a synchronous one blocks the event
+ * loop only for that syscall, and the loop runs between the chunks of the stream.
+ * Per regular file: open(O_CREAT|O_EXCL, mode), write, [fchown], [fchmod], futimes,
+ * close. fchown is skipped when the file would be root:root anyway (we are root and
+ * the parent is not set-gid), fchmod when open's mode (under the umask) already is
+ * the entry's mode. What is already at the path is looked at (lstat) only when the
+ * create fails with EEXIST.
+ */
+
 interface State {
   dest: string;
-  signal: AbortSignal;
   size: number;
   /** Relative dirs known to be real directories (not symlinks). */
   dirs: Set<string>;
+  /** Relative dirs ("" for the root) with the set-gid bit: what is created in them takes their group. */
+  sgid: Set<string>;
   dirTimes: [string, Date][];
   whiteouts: string[];
   fifos: [string, tar.Header][];
   xattrs: [string, string, Buffer][];
+  umask: number;
+  /** We run as root:root, so a new file is root-owned unless its dir is set-gid. */
+  root: boolean;
+  /** The file being written, closed on failure. */
+  fd: number;
 }
 
+/** What tar-stream hands out per entry (a streamx Readable). */
+interface EntryStream {
+  on(event: string, fn: (...args: any[]) => void): unknown;
+}
+
+const parentOf = (rel: string) => {
+  const i = rel.lastIndexOf('/');
+  return i < 0 ? '' : rel.slice(0, i);
+};
+
+const lstatOrNull = (abs: string) => lstatSync(abs, { throwIfNoEntry: false }) ?? null;
+
 /** Makes sure every parent of `rel` is a real directory inside the layer, creating missing ones. */
-async function ensureParents(st: State, name: string, rel: string, create: boolean): Promise<void> {
-  const parts = rel.split('/').slice(0, -1);
+function ensureParents(st: State, name: string, rel: string, create: boolean): void {
+  const end = rel.lastIndexOf('/');
+  if (end < 0 || st.dirs.has(rel.slice(0, end))) return;
+  const parts = rel.slice(0, end).split('/');
   let cur = '';
   for (const c of parts) {
+    const up = cur;
     cur = cur ? `${cur}/${c}` : c;
     if (st.dirs.has(cur)) continue;
     const abs = join(st.dest, cur);
-    const s = await lstat(abs).catch(() => null);
+    const s = lstatOrNull(abs);
     if (!s) {
       if (!create) throw escapeErr(name, `parent "${cur}" does not exist`);
-      await mkdir(abs, { mode: 0o755 });
+      mkdirSync(abs, { mode: 0o755 });
+      if (st.sgid.has(up)) st.sgid.add(cur);
     } else if (s.isSymbolicLink()) {
       throw escapeErr(name, `parent "${cur}" is a symlink`);
     } else if (!s.isDirectory()) {
@@ -91,35 +127,76 @@ async function ensureParents(st: State, name: string, rel: string, create: boole
 }
 
 /** Removes whatever is at rel unless both it and the new entry are directories. */
-async function clearPath(st: State, rel: string, isDir: boolean): Promise<void> {
+function clearPath(st: State, rel: string, isDir: boolean): void {
   const abs = join(st.dest, rel);
-  const s = await lstat(abs).catch(() => null);
+  const s = lstatOrNull(abs);
   if (!s || (s.isDirectory() && isDir)) return;
-  await rm(abs, { recursive: true, force: true });
-  for (const d of st.dirs) if (d === rel || d.startsWith(rel + '/')) st.dirs.delete(d);
+  rmSync(abs, { recursive: true, force: true });
+  const under = rel + '/';
+  for (const d of st.dirs) if (d === rel || d.startsWith(under)) st.dirs.delete(d);
+  for (const d of st.sgid) if (d === rel || d.startsWith(under)) st.sgid.delete(d);
 }
 
-async function drain(entry: AsyncIterable<Buffer>): Promise<void> {
-  for await (const _ of entry) { /* discard */ }
+/** Runs create(); when something is in the way (EEXIST), clears the path as docker does and retries once. */
+function createAt<T>(st: State, rel: string, isDir: boolean, create: () => T): T {
+  try {
+    return create();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  clearPath(st, rel, isDir);
+  return create();
 }
 
-async function writeFile(abs: string, entry: AsyncIterable<Buffer>, mode: number, signal: AbortSignal): Promise<number> {
-  let n = 0;
-  const count = new Transform({ transform(c: Buffer, _e, cb) { n += c.length; cb(null, c); } });
-  await pipeline(entry, count, createWriteStream(abs, { flags: 'wx', mode: mode & 0o777 }), { signal });
-  return n;
+function drain(h: tar.Header, stream: EntryStream | undefined, size: number): Promise<void> {
+  if (!stream || size <= 0 || h.type === 'directory') return Promise.resolve();
+  return new Promise((res, rej) => {
+    stream.on('data', () => {});
+    stream.on('end', () => res());
+    stream.on('error', rej);
+    stream.on('close', () => rej(new Error('unexpected end of data')));
+  });
 }
 
-async function applyMeta(abs: string, h: tar.Header, st: State): Promise<void> {
-  await lchown(abs, h.uid ?? 0, h.gid ?? 0);
+/** Writes the entry's data to fd as it arrives; resolves with the byte count. */
+function writeData(fd: number, stream: EntryStream): Promise<number> {
+  return new Promise((res, rej) => {
+    let n = 0;
+    let failed = false;
+    stream.on('data', (c: Buffer) => {
+      if (failed) return;
+      try {
+        for (let off = 0; off < c.length;) off += writeSync(fd, c, off, c.length - off);
+        n += c.length;
+      } catch (e) {
+        failed = true;
+        rej(e);
+      }
+    });
+    stream.on('end', () => res(n));
+    stream.on('error', rej);
+    stream.on('close', () => rej(new Error('unexpected end of data')));
+  });
+}
+
+/** Whether a new entry at rel, made with (mode & 0o777) under the umask, needs an explicit chmod. */
+function needsChmod(st: State, mode: number, parentSgid: boolean, isDir: boolean): boolean {
+  return (mode & 0o7000) !== 0 || (mode & st.umask) !== 0 || (isDir && parentSgid);
+}
+
+function applyMeta(abs: string, h: tar.Header, st: State, parentSgid = true): void {
+  const uid = h.uid ?? 0;
+  const gid = h.gid ?? 0;
+  if (!(st.root && uid === 0 && gid === 0 && !parentSgid)) lchownSync(abs, uid, gid);
   const mtime = h.mtime ?? new Date(0);
   if (h.type === 'symlink') {
-    await lutimes(abs, mtime, mtime);
+    lutimesSync(abs, mtime, mtime);
     return;
   }
-  await chmod(abs, (h.mode ?? 0o644) & 0o7777);
+  const mode = (h.mode ?? 0o644) & 0o7777;
+  if (parentSgid || needsChmod(st, mode, parentSgid, h.type === 'directory')) chmodSync(abs, mode);
   if (h.type === 'directory') st.dirTimes.push([abs, mtime]);
-  else await utimes(abs, mtime, mtime);
+  else utimesSync(abs, mtime, mtime);
 }
 
 function collectXattrs(st: State, rel: string, h: tar.Header): void {
@@ -133,12 +210,11 @@ function collectXattrs(st: State, rel: string, h: tar.Header): void {
 }
 
 /** Handles `.wh.*` entries; returns true when the entry was a whiteout. */
-async function whiteout(st: State, name: string, rel: string, entry: AsyncIterable<Buffer>): Promise<boolean> {
+function whiteout(st: State, name: string, rel: string): boolean {
   const base = posix.basename(rel);
   if (!base.startsWith(WHITEOUT)) return false;
-  await drain(entry);
   const dir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
-  await ensureParents(st, name, rel, true);
+  ensureParents(st, name, rel, true);
   if (base === OPAQUE) {
     st.xattrs.push([dir || '.', 'trusted.overlay.opaque', Buffer.from('y')]);
   } else if (!base.startsWith(WHITEOUT + WHITEOUT)) {
@@ -149,37 +225,86 @@ async function whiteout(st: State, name: string, rel: string, entry: AsyncIterab
   return true;
 }
 
-async function applyEntry(st: State, h: tar.Header, entry: AsyncIterable<Buffer>): Promise<void> {
+const CREATE_FLAGS = FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW;
+
+/** A regular file: checks, create, data, owner, mode, times. */
+async function fileEntry(st: State, h: tar.Header, rel: string, abs: string, stream: EntryStream | undefined): Promise<void> {
+  const mode = (h.mode ?? 0o644) & 0o7777;
+  const fd = createAt(st, rel, false, () => openSync(abs, CREATE_FLAGS, mode & 0o777));
+  st.fd = fd;
+  try {
+    if (stream && (h.size ?? 0) > 0) st.size += await writeData(fd, stream);
+    collectXattrs(st, rel, h);
+    const uid = h.uid ?? 0;
+    const gid = h.gid ?? 0;
+    const parentSgid = st.sgid.has(parentOf(rel));
+    if (!(st.root && uid === 0 && gid === 0 && !parentSgid)) fchownSync(fd, uid, gid);
+    if (needsChmod(st, mode, parentSgid, false)) fchmodSync(fd, mode);
+    const mtime = h.mtime ?? new Date(0);
+    futimesSync(fd, mtime, mtime);
+  } finally {
+    st.fd = -1;
+    closeSync(fd);
+  }
+}
+
+async function applyEntry(st: State, h: tar.Header, stream: EntryStream | undefined): Promise<void> {
   const rel = cleanEntryName(h.name);
+  const size = h.size ?? 0;
   if (rel === '') {
-    await drain(entry);
-    if (h.type === 'directory') await applyMeta(st.dest, h, st);
+    await drain(h, stream, size);
+    if (h.type === 'directory') {
+      applyMeta(st.dest, h, st);
+      if ((h.mode ?? 0) & 0o2000) st.sgid.add('');
+      else st.sgid.delete('');
+    }
     return;
   }
-  if (await whiteout(st, h.name, rel, entry)) return;
-  await ensureParents(st, h.name, rel, true);
+  if (whiteout(st, h.name, rel)) {
+    await drain(h, stream, size);
+    return;
+  }
+  ensureParents(st, h.name, rel, true);
   const abs = join(st.dest, rel);
-  await clearPath(st, rel, h.type === 'directory');
+  const parentSgid = st.sgid.has(parentOf(rel));
   switch (h.type) {
     case 'file':
     case 'contiguous-file':
-      st.size += await writeFile(abs, entry, h.mode ?? 0o644, st.signal);
-      break;
-    case 'directory':
-      await drain(entry);
-      await mkdir(abs, { mode: 0o755 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+      return fileEntry(st, h, rel, abs, stream);
+    case 'directory': {
+      await drain(h, stream, size);
+      const made = createAt(st, rel, true, () => {
+        try {
+          mkdirSync(abs, { mode: (h.mode ?? 0o644) & 0o777 });
+          return true;
+        } catch (e) {
+          // an existing directory is kept (and its metadata replaced), anything else is replaced
+          if ((e as NodeJS.ErrnoException).code === 'EEXIST' && lstatOrNull(abs)?.isDirectory()) return false;
+          throw e;
+        }
+      });
       st.dirs.add(rel);
-      break;
+      collectXattrs(st, rel, h);
+      // a kept directory may have been set-gid or owned otherwise: always chown and chmod it
+      applyMeta(abs, h, st, made ? parentSgid : true);
+      if ((h.mode ?? 0) & 0o2000) st.sgid.add(rel);
+      else st.sgid.delete(rel);
+      return;
+    }
     case 'symlink':
-      await drain(entry);
-      await symlink(h.linkname ?? '', abs);
-      break;
+      await drain(h, stream, size);
+      createAt(st, rel, false, () => symlinkSync(h.linkname ?? '', abs));
+      collectXattrs(st, rel, h);
+      applyMeta(abs, h, st, parentSgid);
+      return;
     case 'link':
-      await drain(entry);
-      await hardlink(st, h, rel, abs);
+      await drain(h, stream, size);
+      clearPath(st, rel, false);
+      hardlink(st, h, rel, abs);
       return;
     case 'fifo':
-      await drain(entry);
+      await drain(h, stream, size);
+      clearPath(st, rel, false);
       st.fifos.push([rel, h]);
       return;
     case 'character-device':
@@ -188,11 +313,9 @@ async function applyEntry(st: State, h: tar.Header, entry: AsyncIterable<Buffer>
     default:
       throw escapeErr(h.name, `unsupported entry type ${h.type}`);
   }
-  collectXattrs(st, rel, h);
-  await applyMeta(abs, h, st);
 }
 
-async function hardlink(st: State, h: tar.Header, rel: string, abs: string): Promise<void> {
+function hardlink(st: State, h: tar.Header, rel: string, abs: string): void {
   let target: string;
   try {
     target = cleanEntryName(h.linkname ?? '');
@@ -201,15 +324,17 @@ async function hardlink(st: State, h: tar.Header, rel: string, abs: string): Pro
   }
   if (target === '') throw escapeErr(h.name, 'hardlink to the layer root');
   const missing = () => escapeErr(h.name, `hardlink target "${h.linkname}" does not exist in the layer`);
-  await ensureParents(st, h.name, target, false).catch((e: Error) => {
-    throw /does not exist/.test(e.message) ? missing() : escapeErr(h.name, `hardlink target "${h.linkname}": ${e.message.replace(/^invalid tar entry "[^"]*": /, '')}`);
-  });
-  const s = await lstat(join(st.dest, target)).catch(() => null);
+  try {
+    ensureParents(st, h.name, target, false);
+  } catch (e) {
+    throw /does not exist/.test((e as Error).message) ? missing() : escapeErr(h.name, `hardlink target "${h.linkname}": ${(e as Error).message.replace(/^invalid tar entry "[^"]*": /, '')}`);
+  }
+  const s = lstatOrNull(join(st.dest, target));
   if (!s) throw missing();
   if (s.isDirectory()) throw escapeErr(h.name, 'hardlink to a directory');
   if (target === rel) return;
   // link(2) does not follow a symlink target on Linux, so a link to a symlink stays a symlink.
-  await link(join(st.dest, target), abs);
+  linkSync(join(st.dest, target), abs);
 }
 
 /** Creates whiteouts (char 0/0), fifos and xattrs, batched into few processes. */
@@ -221,10 +346,10 @@ async function finish(st: State): Promise<void> {
   for (const [rel, h] of st.fifos) {
     const abs = join(st.dest, rel);
     await run('mknod', ['--', abs, 'p']);
-    await applyMeta(abs, { ...h, type: 'file' }, st);
+    applyMeta(abs, { ...h, type: 'file' }, st);
   }
   if (st.xattrs.length) await setXattrs(st.dest, st.xattrs);
-  for (const [abs, t] of st.dirTimes.reverse()) await utimes(abs, t, t);
+  for (const [abs, t] of st.dirTimes.reverse()) utimesSync(abs, t, t);
 }
 
 function quotePath(p: string): string {
@@ -263,48 +388,55 @@ function mapStreamError(e: unknown): EngineError {
  * never following a symlink, and computes its diff id. On failure `dest` is removed.
  */
 export async function unpackLayer(input: Readable, dest: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
-  const abort = new AbortController();
-  const st: State = { dest, signal: abort.signal, size: 0, dirs: new Set(), dirTimes: [], whiteouts: [], fifos: [], xattrs: [] };
+  const st: State = {
+    dest, size: 0, dirs: new Set(), sgid: new Set(), dirTimes: [], whiteouts: [], fifos: [], xattrs: [],
+    umask: process.umask(), root: process.geteuid?.() === 0 && process.getegid?.() === 0, fd: -1,
+  };
   const d = new Digester();
   let counted = 0;
   const countIn = new Transform({ transform(c: Buffer, _e, cb) { counted += c.length; opts.onBytes?.(counted); cb(null, c); } });
   input.on('error', (e) => countIn.destroy(e));
   input.pipe(countIn);
+  const tee = opts.tee;
   const hashing = new Transform({
     transform(c: Buffer, _e, cb) {
       d.update(c);
-      if (opts.tee) opts.tee.write(c).then(() => cb(null, c), cb);
+      if (tee) tee.write(c).then(() => cb(null, c), cb);
       else cb(null, c);
     },
   });
   const ex = tar.extract();
+  let stream: Readable | undefined;
   try {
     await mkdir(dest, { recursive: true });
-    const { stream } = await decompress(countIn);
-    let current: { destroy(e?: Error): void } | undefined;
-    let inflight: Promise<void> | undefined;
-    const piping = pipeline(stream, hashing, ex);
-    const failed = new Promise<never>((_res, rej) => piping.catch((e: Error) => { abort.abort(e); current?.destroy(e); rej(e); }));
-    failed.catch(() => {});
+    if (lstatSync(dest).mode & 0o2000) st.sgid.add('');
+    stream = (await decompress(countIn)).stream;
+    // The entry being applied; the next is emitted only when it calls next().
+    let current: Promise<void> = Promise.resolve();
+    let entryErr: unknown;
+    ex.on('entry', (h: tar.Header, s: EntryStream, next: (e?: Error) => void) => {
+      current = applyEntry(st, h, s).then(() => next(), (e: unknown) => {
+        entryErr ??= e;
+        ex.destroy(e as Error);
+      });
+    });
     try {
-      for await (const entry of ex) {
-        current = entry;
-        inflight = applyEntry(st, entry.header, entry as AsyncIterable<Buffer>);
-        await Promise.race([inflight, failed]);
-        current = undefined;
-      }
-      await piping;
+      await pipeline(stream, hashing, ex);
+      await current;
+      if (entryErr) throw entryErr;
     } catch (e) {
-      abort.abort(e);
       stream.destroy();
       ex.destroy();
-      // let the entry being written fail before the directory is removed
-      await Promise.race([inflight?.catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
-      throw e;
+      await current;
+      throw entryErr ?? e;
     }
     await finish(st);
     return { diffId: d.digest(), size: st.size, tarSize: d.size };
   } catch (e) {
+    if (st.fd >= 0) {
+      try { closeSync(st.fd); } catch { /* ignore */ }
+      st.fd = -1;
+    }
     if (opts.keepInput) input.unpipe(countIn);
     else input.destroy();
     await rm(dest, { recursive: true, force: true, maxRetries: 3 });
