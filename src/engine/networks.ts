@@ -28,6 +28,11 @@ export interface NetworkServiceOptions {
   manager: NetworkManager;
   events?: EventService;
   containers?: ContainerLookup;
+  /**
+   * Called when a running container gains (settings) or loses (null) an endpoint through
+   * connect/disconnect, so its NetworkSettings.Networks follows as with dockerd.
+   */
+  onEndpointChange?: (containerId: string, network: string, settings: EndpointSettings | null) => void;
 }
 
 const labelMatch = (labels: Record<string, string>, f: string) => {
@@ -101,6 +106,7 @@ export class BridgeNetworkService implements NetworkService {
 
   async remove(idOrName: string): Promise<void> {
     const n = this.m.find(idOrName);
+    await this.dropRemoved(n);
     if (!n.builtin && this.m.store.pendingCount(n.id) > 0) {
       throw new EngineError('Conflict', `error while removing network: network ${n.name} id ${n.id} has active endpoints`);
     }
@@ -112,6 +118,7 @@ export class BridgeNetworkService implements NetworkService {
     const deleted: string[] = [];
     const until = filters.until?.[0] ? Date.parse(filters.until[0]) || Number(filters.until[0]) * 1000 : undefined;
     for (const n of this.m.store.networks()) {
+      if (!n.builtin) await this.dropRemoved(n);
       if (n.builtin || this.m.store.endpoints(n.id).length || this.m.store.pendingCount(n.id)) continue;
       if (filters.label?.length && !filters.label.every((v) => labelMatch(n.labels, v))) continue;
       if (until !== undefined && Date.parse(n.created) > until) continue;
@@ -130,9 +137,10 @@ export class BridgeNetworkService implements NetworkService {
     if (!c.netnsPath) {
       this.m.store.setPending(c.id, n.id, cfg);
     } else {
-      await this.m.connect(n.id, { containerId: c.id, containerName: c.name, netns: c.netnsPath,
+      const e = await this.m.connect(n.id, { containerId: c.id, containerName: c.name, netns: c.netnsPath,
         ip: cfg.IPAMConfig?.IPv4Address, mac: cfg.MacAddress, aliases: cfg.Aliases ?? [] });
       this.m.store.setPending(c.id, n.id, cfg);
+      this.o.onEndpointChange?.(c.id, n.name, endpointView(n, e, cfg));
     }
     this.emit('connect', n, c.id);
   }
@@ -151,7 +159,25 @@ export class BridgeNetworkService implements NetworkService {
     if (!attached) throw invalid(`container ${body.Container} is not connected to network ${n.name}`);
     this.m.store.deletePending(id, n.id);
     await this.m.disconnect(n.id, id);
+    this.o.onEndpointChange?.(id, n.name, null);
     this.emit('disconnect', n, id);
+  }
+
+  /**
+   * Releases the endpoints and pending connections of containers already removed whose
+   * host clean-up still runs in the background, so that `docker rm -f c && docker
+   * network rm n` works as with dockerd (and leftovers of a crash do not pin a network).
+   */
+  private async dropRemoved(n: NetworkRow): Promise<void> {
+    if (!this.o.containers) return;
+    const ids = new Set([...this.m.store.endpoints(n.id).map((e) => e.containerId), ...this.m.store.pendingContainers(n.id)]);
+    for (const id of ids) {
+      const gone = await Promise.resolve().then(() => this.o.containers!(id)).then(() => false,
+        (e) => e instanceof EngineError && e.code === 'NotFound');
+      if (!gone) continue;
+      this.m.store.deletePending(id);
+      await this.m.releaseContainer(id);
+    }
   }
 
   private async container(idOrName: string): Promise<ContainerRef> {

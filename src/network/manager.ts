@@ -21,7 +21,7 @@ import { parseResolv } from './etcfiles.js';
 import { Ipam, hostRoutes, type IpamOptions } from './ipam.js';
 import { NatManager, type IptablesCompat } from './nat.js';
 import { bridgeName, isOurNetns, isOurVeth, netnsName, validIfName, vethName } from './names.js';
-import { ProcPortProbe, assignPorts, type PortProbe, type PortRequest } from './ports.js';
+import { PortInUseError, ProcPortProbe, assignPorts, type PortProbe, type PortRequest } from './ports.js';
 import { NetworkStore, type EndpointRow, type NetworkRow, type PortRow } from './store.js';
 
 export interface NetworkManagerOptions {
@@ -212,7 +212,14 @@ export class NetworkManager {
     if (reqs.length === 0) return [];
     const taken = this.store.ports().map((p) => ({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort }));
     const ignore = new Set(this.store.networks().map((n) => n.gateway).filter(Boolean));
-    const chosen = assignPorts(reqs, taken, await this.probe.sockets(), await this.probe.ephemeralRange(), ignore);
+    let chosen: ReturnType<typeof assignPorts>;
+    try {
+      chosen = assignPorts(reqs, taken, await this.probe.sockets(), await this.probe.ephemeralRange(), ignore);
+    } catch (e) {
+      if (!(e instanceof PortInUseError)) throw e;
+      const ep = this.store.endpointsOf(containerId).find((x) => x.networkId === networkId);
+      throw conflict(`driver failed programming external connectivity on endpoint ${ep?.containerName ?? containerId.slice(0, 12)} (${ep?.endpointId ?? ''}): ${e.message}`);
+    }
     const rows: PortRow[] = chosen.map((r) => ({ containerId, networkId, proto: r.proto, hostIp: r.hostIp,
       hostPort: r.port, containerIp, containerPort: r.containerPort }));
     this.store.tx(() => rows.forEach((r) => this.store.insertPort(r)));

@@ -2,11 +2,13 @@
  * Host ports for published container ports: explicit ports, ranges ("8000-8010"),
  * and random ones from the ephemeral range (-P / HostPort ""). A host port is refused
  * when one of our bindings or a socket on the host already holds it, with dockerd's
- * message "Bind for 0.0.0.0:8080 failed: port is already allocated".
+ * messages: "Bind for 0.0.0.0:8080 failed: port is already allocated" (ours), and
+ * "... Error starting userland proxy: listen tcp4 0.0.0.0:8080: bind: address already
+ * in use" (another program's socket).
  */
 import { readFile } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
-import { conflict, invalid } from '../core/errors.js';
+import { EngineError, conflict, invalid } from '../core/errors.js';
 import type { PortBinding } from '../core/docker.js';
 import { formatIp } from './addr.js';
 
@@ -102,6 +104,13 @@ export function portRequests(bindings: Record<string, PortBinding[] | null>, exp
   return out;
 }
 
+/** A host port held by a program other than this daemon (dockerd: the userland proxy's bind failed). */
+export class PortInUseError extends EngineError {
+  constructor(message: string) {
+    super('Conflict', message);
+  }
+}
+
 const anyIp = (ip: string) => ip === '' || ip === '0.0.0.0';
 const clash = (a: Taken, proto: Proto, ip: string, port: number) =>
   a.proto === proto && a.hostPort === port && (anyIp(a.hostIp) || anyIp(ip) || a.hostIp === ip);
@@ -131,6 +140,11 @@ export function assignPorts(reqs: PortRequest[], taken: Taken[], sockets: HostSo
     const port = pick(lo, top, r.hostPort === '', (p) => free(r.proto, r.hostIp, p));
     if (port === undefined) {
       const shown = r.hostPort === '' ? 'a random port' : r.hostPort;
+      // One port that none of our bindings holds but another program does: dockerd
+      // fails its userland proxy's listen(), and says so (the caller names the endpoint).
+      if (lo === top && r.hostPort !== '' && !used.some((t) => clash(t, r.proto, r.hostIp, lo))) {
+        throw new PortInUseError(`Error starting userland proxy: listen ${r.proto}4 ${r.hostIp || '0.0.0.0'}:${lo}: bind: address already in use`);
+      }
       throw conflict(`Bind for ${r.hostIp || '0.0.0.0'}:${shown} failed: port is already allocated`);
     }
     used.push({ proto: r.proto, hostIp: r.hostIp, hostPort: port });

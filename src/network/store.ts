@@ -188,6 +188,11 @@ export class NetworkStore {
     else this.db.prepare('DELETE FROM net_pending WHERE container_id = ?').run(containerId);
   }
 
+  /** Containers with a pending connection to the network. */
+  pendingContainers(networkId: string): string[] {
+    return (this.db.prepare('SELECT container_id FROM net_pending WHERE network_id = ?').all(networkId) as any[]).map((r) => r.container_id);
+  }
+
   pendingCount(networkId: string): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM net_pending WHERE network_id = ?').get(networkId) as any).n;
   }

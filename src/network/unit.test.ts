@@ -91,7 +91,7 @@ test('ports: explicit, ranges, random, conflicts with bindings and sockets', () 
   assert.throws(() => assignPorts(reqs.slice(0, 1), [{ proto: 'tcp', hostIp: '', hostPort: 8080 }], [], [1, 2]),
     /Bind for 0\.0\.0\.0:8080 failed: port is already allocated/);
   assert.throws(() => assignPorts(reqs.slice(0, 1), [], [{ proto: 'tcp', address: '127.0.0.1', port: 8080 }], [1, 2]),
-    /already allocated/);
+    /Error starting userland proxy: listen tcp4 0\.0\.0\.0:8080: bind: address already in use$/);
   const udpOk = assignPorts([{ proto: 'udp', containerPort: 1, hostIp: '', hostPort: '8080' }],
     [{ proto: 'tcp', hostIp: '', hostPort: 8080 }], [], [1, 2]);
   assert.equal(udpOk[0]!.port, 8080);

@@ -26,11 +26,15 @@ export interface Dockerd {
   stop(): Promise<void>;
 }
 
-export async function startDockerd(timeoutMs = 60_000): Promise<Dockerd> {
+/**
+ * `iptables: true` leaves dockerd's iptables management on (it then adds its DOCKER*
+ * chains and may set the FORWARD policy to DROP): the caller removes those afterwards.
+ */
+export async function startDockerd(timeoutMs = 60_000, opts: { iptables?: boolean } = {}): Promise<Dockerd> {
   const tmp = mkdtempSync(join(tmpdir(), 'hako-dockerd-'));
   const socket = join(tmp, 'docker.sock');
   const args = ['--data-root', join(tmp, 'data'), '--exec-root', join(tmp, 'exec'), '-H', `unix://${socket}`,
-    '--pidfile', join(tmp, 'docker.pid'), '--bridge=none', '--iptables=false', '--ip6tables=false',
+    '--pidfile', join(tmp, 'docker.pid'), '--bridge=none', `--iptables=${opts.iptables ? 'true' : 'false'}`, '--ip6tables=false',
     '--containerd-namespace', `hakotest${process.pid}`, '--containerd-plugins-namespace', `hakotestp${process.pid}`];
   const proc = spawn(DOCKERD, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
