@@ -6,7 +6,7 @@
 # 1. host packages, node modules, build          (scripts/install-deps.sh)
 # 2. host set-up: cgroups for crun, modules       (scripts/setup-host.sh)
 # 3. the busybox image tarball                    (build/images/busybox.tar, cached)
-# 4. hako and hakod on PATH                       (/usr/local/bin symlinks)
+# 4. hako and hakod on PATH                       (/usr/local/bin symlinks; hako -> build/hako)
 # 5. hakod running on /run/hako/hako.sock         (log: /var/log/hako/hakod.log)
 # 6. hako load -i build/images/busybox.tar; hako images
 # 7. hako run --rm busybox echo "hello from a hako container"
@@ -54,8 +54,11 @@ fi
 step "Commands on PATH"
 for b in hako hakod; do
   [[ -e bin/$b ]] || die "bin/$b is missing: the build did not produce it"
-  ln -sfn "$ROOT/bin/$b" "/usr/local/bin/$b"
-  echo "/usr/local/bin/$b -> $ROOT/bin/$b"
+  target=$ROOT/bin/$b
+  # The compiled CLI itself when the build made one: no shell starts in front of it.
+  [[ $b == hako && -x build/hako ]] && target=$ROOT/build/hako
+  ln -sfn "$target" "/usr/local/bin/$b"
+  echo "/usr/local/bin/$b -> $target"
 done
 
 step "Daemon"

@@ -48,7 +48,8 @@ for d in /sys/fs/cgroup/*/"$instance" /sys/fs/cgroup/"$instance"; do
   [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
 done
 for b in hako hakod; do
-  [ "$(readlink -f "/usr/local/bin/$b" 2>/dev/null)" = "$here/bin/$b" ] && rm -f "/usr/local/bin/$b" && log "removed /usr/local/bin/$b"
+  t=$(readlink -f "/usr/local/bin/$b" 2>/dev/null || true)
+  { [ "$t" = "$here/bin/$b" ] || [ "$t" = "$here/build/$b" ]; } && rm -f "/usr/local/bin/$b" && log "removed /usr/local/bin/$b"
 done
 grep -q " $exec_root/" /proc/mounts 2>/dev/null && awk -v r="$exec_root/" '$2 ~ "^"r {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l || true
 rm -rf "$exec_root"

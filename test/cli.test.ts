@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
+// The launcher users run (dist/test/ -> repo root): it runs build/hako, the compiled binary,
+// when the build made one, else node dist/hako.cjs. So these tests cover what ships.
+const HAKO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'hako');
 const dir = mkdtempSync(join(tmpdir(), 'hako-cli-'));
 const sock = join(dir, 'api.sock');
 let mode = 'ok';
@@ -64,7 +66,7 @@ function hako(args: string[], host = `unix://${sock}`): Promise<{ code: number; 
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { ...process.env, HAKO_HOST: host };
     delete env.NODE_OPTIONS;
-    const p = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(HAKO, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (c) => (out += c));

@@ -3,7 +3,6 @@
  * and we are root, start hakod (bin/hakod next to this CLI) in the background,
  * wait for /_ping and carry on.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from '../client/client.js';
@@ -13,10 +12,15 @@ import type { RawResponse, RequestOptions } from '../client/http.js';
 
 export const HAKOD_LOG = '/var/log/hako/hakod.log';
 
-/** bin/hakod beside this CLI: walks up from the running script (dist/hako.cjs or dist/src/cli/main.js). */
+/**
+ * bin/hakod beside this CLI: walks up from the running script (dist/hako.cjs or
+ * dist/src/cli/main.js) or, for the compiled build/hako (whose argv[1] is a path inside
+ * the executable), from the executable itself.
+ */
 export function findHakod(): string | undefined {
   if (process.env.HAKO_HAKOD) return process.env.HAKO_HAKOD;
-  let dir = dirname(resolve(process.argv[1] ?? '.'));
+  const script = process.versions.bun ? process.execPath : process.argv[1] ?? '.';
+  let dir = dirname(resolve(script));
   for (let i = 0; i < 5; i++) {
     const p = join(dir, 'bin', 'hakod');
     if (existsSync(p)) return p;
@@ -30,6 +34,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startDaemon(client: Client, err: NodeJS.WritableStream): Promise<boolean> {
   const hakod = findHakod();
   if (!hakod) return false;
+  // Loaded here, not at the top: only a start needs it, and loading costs every command ~1 ms.
+  const { spawn } = await import('node:child_process');
   mkdirSync(dirname(HAKOD_LOG), { recursive: true });
   const fd = openSync(HAKOD_LOG, 'a');
   const child = spawn(hakod, [], { detached: true, stdio: ['ignore', fd, fd] });

@@ -141,10 +141,26 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Exits once stdout and stderr took what was written to them: process.exit alone drops
+ * what a pipe whose reader is slower (`hako inspect … | less`) had not taken yet.
+ * Node counts what it still holds in writableLength; bun (build/hako) does not (0 with
+ * data pending) but calls end()'s callback once all is out.
+ */
+function exitFlushed(code: number): void {
+  let left = 2;
+  const done = () => --left === 0 && process.exit(code);
+  for (const s of [process.stdout, process.stderr]) {
+    if (process.versions.bun) s.end(done);
+    else if (s.writableLength > 0) s.write('', done);
+    else done();
+  }
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitFlushed(code),
   (e) => {
     process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
-    process.exit(1);
+    exitFlushed(1);
   },
 );

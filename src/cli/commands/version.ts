@@ -10,7 +10,9 @@ function clientInfo(host: string) {
     ApiVersion: API_VERSION,
     DefaultAPIVersion: API_VERSION,
     GitCommit: CLI_COMMIT,
-    GoVersion: process.version,
+    // The runtime the CLI runs on: the compiled build/hako is bun (whose process.version
+    // is the Node.js version it imitates), node dist/hako.cjs is Node.js.
+    GoVersion: process.versions.bun ? `bun v${process.versions.bun}` : process.version,
     Os: process.platform,
     Arch: process.arch === 'x64' ? 'amd64' : process.arch,
     BuildTime: '',
@@ -25,7 +27,7 @@ function clientText(c: ReturnType<typeof clientInfo>): string {
   return `Client:
  Version:           ${c.Version}
  API version:       ${c.ApiVersion}
- Node.js version:   ${c.GoVersion}
+ ${c.GoVersion.startsWith('bun') ? 'Bun version:      ' : 'Node.js version:  '} ${c.GoVersion.replace(/^bun /, '')}
  Git commit:        ${c.GitCommit}
  OS/Arch:           ${c.Os}/${c.Arch}
  Context:           ${c.Context}
