@@ -3,7 +3,7 @@
  * composes the engine and serves the Docker Engine API until SIGTERM/SIGINT, then
  * stops serving and removes its socket and pid file. Containers are left running.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compose, type BuildInfo, type Daemon } from './compose.js';
@@ -11,7 +11,15 @@ import { ConfigError, parseDaemonArgs, USAGE, type DaemonConfig } from './config
 import { InUseError, lockDataRoot, socketAnswers, writePidfile } from './lock.js';
 import { JsonLogger } from './log.js';
 
-const pkgRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The checkout: dist/hakod.mjs (bundled) sits one level down, dist/src/daemon/main.js three. */
+const pkgRoot = (() => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of [['..'], ['..', '..', '..']]) {
+    const dir = join(here, ...up);
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  return join(here, '..');
+})();
 
 function buildInfo(): BuildInfo {
   let version = '0.0.0';
