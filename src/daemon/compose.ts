@@ -19,6 +19,7 @@ import type { Engine } from '../engine/types.js';
 import { openDatabase, type Db } from '../platform/sqlite.js';
 import type { DaemonConfig } from './config.js';
 import type { JsonLogger } from './log.js';
+import { startChannel, exitChannel, removeChannel } from '../engine/containers-trace.js';
 
 export interface BuildInfo {
   version: string;
@@ -40,9 +41,12 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
   await images.init();
   const engine: Partial<Engine> = { events, images };
   const netlog = log.child({ component: 'network' });
-  const manager = new NetworkManager({ db, instance: cfg.instance, });
+  // HAKO_RESOLV_CONF (tests): the resolv.conf read instead of the host's, for the embedded
+  // DNS's upstreams and the containers' defaults, so a test never queries real resolvers.
+  const resolvConfPath = process.env.HAKO_RESOLV_CONF || undefined;
+  const manager = new NetworkManager({ db, instance: cfg.instance, resolvConfPath });
   await manager.init();
-  const networker = new BridgeNetworker(manager);
+  const networker = new BridgeNetworker(manager, { resolvConfPath });
   const volumes = new Volumes({ db, dataRoot: cfg.dataRoot, events });
   await volumes.init();
   const runtime = chooseRuntime(cfg.defaultRuntime, (msg) => log.warn(msg));
@@ -60,9 +64,22 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
       const c = containers.store.resolve(idOrName);
       return { id: c.id, name: c.name, netnsPath: c.state.Running || c.state.Paused ? containers.paths.netns(c.id) : undefined };
     },
+    onEndpointChange: (id, network, settings) => {
+      let c;
+      try { c = containers.store.resolve(id); } catch { return; }
+      if (!c.network) return;
+      const nets = { ...c.network.networks };
+      if (settings) nets[network] = settings;
+      else delete nets[network];
+      c.network = { ...c.network, networks: nets };
+      containers.store.save(c);
+    },
   });
   volumes.setUsers((name) => containers.store.all().filter((c) => volumeNamesOf(c.hostConfig).includes(name)).map((c) => c.id));
   engine.containers = containers;
+  if (cfg.logLevel === 'debug') {
+    for (const ch of [startChannel, exitChannel, removeChannel]) ch.subscribe((m) => clog.debug(ch.name.toString(), m as Record<string, unknown>));
+  }
   engine.volumes = volumes;
   engine.networks = networks;
   netlog.debug('networks ready');
@@ -82,6 +99,7 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
     engine, api, db,
     async close() {
       await api.close();
+      await containers.settle();
       containers.close();
       manager.shutdown();
       if (process.env.HAKO_TEARDOWN_ON_EXIT === '1') {

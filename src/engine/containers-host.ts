@@ -1,6 +1,7 @@
 /** Host-side pieces of a container: its dirs, overlay rootfs, etc files, netns file. */
 import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { run } from '../platform/exec.js';
 import type { ContainerRecord } from './containers-store.js';
 
@@ -81,4 +82,66 @@ export function removeDirs(p: ContainerPaths, id: string): void {
   rmSync(p.bundle(id), { recursive: true, force: true });
   rmSync(p.dir(id), { recursive: true, force: true });
   rmSync(join(p.exitDir, id), { force: true });
+}
+
+/** removeDirs without blocking the event loop (the upper dir can hold many files). */
+export async function removeDirsAsync(p: ContainerPaths, id: string): Promise<void> {
+  await Promise.all([p.bundle(id), p.dir(id), join(p.exitDir, id)].map((d) => rm(d, { recursive: true, force: true }).catch(() => {})));
+}
+
+const ID = /^[0-9a-f]{64}$/;
+
+/**
+ * Container ids that still have host objects under this daemon's dirs: a container dir,
+ * a bundle, a netns file, or an overlay mounted on <dir>/merged. A removed container's
+ * host clean-up runs after its record is gone; the boot reconcile sweeps what a crash left.
+ */
+export async function hostLeftovers(p: ContainerPaths): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const d of [join(p.dataRoot, 'containers'), join(p.execRoot, 'containers'), join(p.execRoot, 'netns')]) {
+    for (const e of await readdir(d).catch(() => [] as string[])) if (ID.test(e)) ids.add(e);
+  }
+  const prefix = join(p.dataRoot, 'containers') + '/';
+  for (const l of (await readFile('/proc/self/mountinfo', 'utf8').catch(() => '')).split('\n')) {
+    const mp = l.split(' ')[4] ?? '';
+    if (mp.startsWith(prefix) && mp.endsWith('/merged')) ids.add(mp.slice(prefix.length, -'/merged'.length));
+  }
+  return ids;
+}
+
+/** The `umount -l` of the rootfs when it is mounted, else null (for a HostBatch). */
+export async function unmountRootfsArgv(p: ContainerPaths, id: string): Promise<string[] | null> {
+  return (await isMounted(p.rootfs(id))) ? ['umount', '-l', p.rootfs(id)] : null;
+}
+
+const shq = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs host commands queued by concurrent callers in one `sh` spawn per batch: each spawn
+ * forks the daemon, which blocks its event loop for milliseconds, and 8 parallel
+ * removals would otherwise fork 16 times. Commands run in order, failures ignored
+ * (callers use it for best-effort clean-up that the boot sweep retries).
+ */
+export class HostBatch {
+  private pending: { argvs: string[][]; done: () => void }[] = [];
+  private running = false;
+
+  run(argvs: string[][]): Promise<void> {
+    if (!argvs.length) return Promise.resolve();
+    return new Promise((done) => {
+      this.pending.push({ argvs, done });
+      if (!this.running) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.running = true;
+    while (this.pending.length) {
+      const batch = this.pending.splice(0);
+      const script = batch.flatMap((b) => b.argvs).map((a) => `${a.map(shq).join(' ')} >/dev/null 2>&1`).join('\n');
+      await run('/bin/sh', ['-c', script], { allowFailure: true }).catch(() => {});
+      for (const b of batch) b.done();
+    }
+    this.running = false;
+  }
 }

@@ -22,7 +22,8 @@ export interface OpsHost {
 }
 
 const NS_FILE = { network: 'net', pid: 'pid', ipc: 'ipc', uts: 'uts' } as const;
-const WHAT = { network: 'network', pid: 'pid', ipc: 'ipc', uts: 'uts' } as const;
+/** dockerd's words: "cannot join network of a non running container: <name as given>". */
+const WHAT = { network: 'network', pid: 'PID', ipc: 'IPC', uts: 'UTS' } as const;
 
 /** HostConfig modes -> namespace plan: host (omit), container:X (/proc/<pid>/ns/..), or new. */
 export async function planNamespaces(svc: OpsHost, c: ContainerRecord): Promise<NamespacePlan> {
@@ -32,9 +33,10 @@ export async function planNamespaces(svc: OpsHost, c: ContainerRecord): Promise<
   for (const [type, mode] of Object.entries(modes) as [keyof typeof NS_FILE, string | undefined][]) {
     if (mode === 'host') plan[type] = 'host';
     else if (mode?.startsWith('container:')) {
-      const other = svc.store.resolve(mode.slice('container:'.length));
-      if (!other.state.Running) throw conflict(`cannot join ${WHAT[type]} namespace of a non running container: ${other.id}`);
-      if (other.id === c.id) throw invalid(`cannot join own ${WHAT[type]} namespace`);
+      const ref = mode.slice('container:'.length);
+      const other = svc.store.resolve(ref);
+      if (other.id === c.id) throw invalid(`cannot join own ${WHAT[type]}`);
+      if (!other.state.Running) throw conflict(`cannot join ${WHAT[type]} of a non running container: ${ref}`);
       plan[type] = `/proc/${other.state.Pid}/ns/${NS_FILE[type]}`;
     }
   }

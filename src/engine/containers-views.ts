@@ -39,7 +39,8 @@ function mountsOf(c: ContainerRecord, dataRoot: string) {
 
 function networkSettings(c: ContainerRecord) {
   const nets = c.network.networks as Record<string, Record<string, unknown>>;
-  const primary = Object.values(nets)[0] ?? {};
+  // dockerd fills the top-level (legacy) fields from the default "bridge" network only.
+  const primary = nets.bridge ?? {};
   return {
     Bridge: '', SandboxID: c.state.Running ? c.id : '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
     Ports: c.network.ports ?? {}, SandboxKey: c.network.sandboxKey ?? '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,

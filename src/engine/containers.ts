@@ -4,7 +4,7 @@
  * again at boot. Lifecycle and exit handling live here; views, create merge, host
  * pieces and the runtime bits in containers-*.ts.
  */
-import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdirSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
@@ -19,13 +19,14 @@ import { buildResources, buildSpec, cgroupsPath, hostnameOf } from '../runtime/s
 import type { AttachOptions, AttachSession, ContainerListOptions, ContainerNetworker, ContainerService, EventService, ExecCreateBody, ImageResolver, LogsOptions, VolumeMounter } from './types.js';
 import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
-import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, readRootfsFile, removeDirs, removeNetns } from './containers-host.js';
+import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, readRootfsFile, removeDirsAsync, removeNetns, hostLeftovers, unmountRootfsArgv, HostBatch } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
 import { inspectView, summaryView, matchesFilters } from './containers-views.js';
 import { planNamespaces, connectNetwork, attachSession, topOf, statsStream, signalNumber } from './containers-ops.js';
 import { ExecManager } from './containers-exec.js';
 import { HealthMonitor, withHealthStatus, matchesHealth } from './containers-health.js';
 import * as archive from './containers-archive.js';
+import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
 
 export interface ContainerServiceOptions {
   db: Db;
@@ -52,6 +53,10 @@ export class OciContainerService implements ContainerService {
   private readonly exits: ExitWatcher;
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly pendingAttach = new Map<string, ((bundle: string) => Promise<void>)[]>();
+  /** Ids being force-removed: their exit skips the host release, which remove() defers. */
+  private readonly removing = new Set<string>();
+  private readonly cleanups = new Set<Promise<void>>();
+  private readonly hostBatch = new HostBatch();
   readonly execs: ExecManager;
   readonly health: HealthMonitor;
 
@@ -87,22 +92,37 @@ export class OciContainerService implements ContainerService {
     const c = this.store.resolve(idOrName);
     if (c.state.Running) throw new EngineError('NotModified', 'container already started');
     if (c.state.Status === 'removing') throw conflict(`cannot start container ${c.id}: container is marked for removal`);
+    const t = new Steps(startChannel, c.id);
     try {
-      await this.runtime.delete(c.id);
-      const rootfs = await mountRootfs(this.paths, c);
-      for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.mount(v, c.id);
-      const ns = await planNamespaces(this, c);
-      const net = await connectNetwork(this, c, ns);
-      writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net);
-      this.writeBundle(c, rootfs, ns);
-      const { pid } = await this.launch(c);
-      await this.connectPendingAttach(c);
-      await this.runtime.start(c.id);
-      this.markStarted(c, pid);
+      if (this.runtime.known(c.id)) await this.runtime.delete(c.id);
+      t.step('runtimeDelete');
+      const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c)), t.timed('network', this.wireNetwork(c)));
+      t.step('storageAndNetwork');
+      writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
+      this.writeBundle(c, rootfs, ns); t.step('writeBundle');
+      const { pid } = await this.launch(c); t.step('conmonCreate');
+      await this.connectPendingAttach(c); t.step('attach');
+      await this.runtime.start(c.id); t.step('runtimeStart');
+      this.markStarted(c, pid); t.step('markStarted');
+      t.done();
     } catch (e) {
       await this.failStart(c, e);
+      t.done(e);
       throw e;
     }
+  }
+
+  /** The overlay rootfs and the container's volumes. */
+  private async mountStorage(c: ContainerRecord): Promise<string> {
+    const rootfs = await mountRootfs(this.paths, c);
+    for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.mount(v, c.id);
+    return rootfs;
+  }
+
+  /** Namespaces to join or create, and the network wired into a new netns (concurrent with mountStorage). */
+  private async wireNetwork(c: ContainerRecord) {
+    const ns = await planNamespaces(this, c);
+    return { ns, net: await connectNetwork(this, c, ns) };
   }
 
   private writeBundle(c: ContainerRecord, rootfs: string, ns: Awaited<ReturnType<typeof planNamespaces>>): void {
@@ -142,28 +162,66 @@ export class OciContainerService implements ContainerService {
   }
 
   private async failStart(c: ContainerRecord, e: unknown): Promise<void> {
-    await this.runtime.delete(c.id).catch(() => {});
     await this.releaseResources(c);
     const cur = this.store.resolve(c.id);
     cur.state = { ...cur.state, Status: cur.state.StartedAt === ZERO_TIME ? 'created' : 'exited', Running: false, Pid: 0, ExitCode: 128, Error: (e as Error).message };
     this.store.save(cur);
+    this.pendingAttach.delete(c.id);
+    // dockerd removes an AutoRemove container whose start failed (`run --rm` waits for that).
+    if (cur.hostConfig.AutoRemove) await this.remove(c.id, { force: true, volumes: true }).catch(() => {});
   }
 
-  /** Everything that lives only while the container runs. Network teardown is off the critical path. */
-  private async releaseResources(c: ContainerRecord): Promise<void> {
+  /**
+   * Everything that lives only while the container runs: the runtime's state and cgroup
+   * (`<runtime> delete`, skipped when it holds none) concurrently with the rootfs unmount
+   * (`batched`: both in one HostBatch spawn shared with concurrent removals), then the
+   * volumes. Network teardown is off the critical path.
+   */
+  private async releaseResources(c: ContainerRecord, batched = false): Promise<void> {
+    const known = this.runtime.known(c.id);
+    if (batched) {
+      const um = await unmountRootfsArgv(this.paths, c.id);
+      await this.hostBatch.run([...known ? [this.runtime.deleteArgv(c.id)] : [], ...um ? [um] : []]);
+    } else {
+      await Promise.all([known ? this.runtime.delete(c.id).catch(() => {}) : undefined, unmountRootfs(this.paths, c.id)]);
+    }
     this.cgroups.remove(cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent));
-    await unmountRootfs(this.paths, c.id);
     for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.unmount(v, c.id);
     const net = this.o.networker;
     void (async () => { if (net) await net.teardown(c.id).catch(() => {}); await removeNetns(this.paths, c.id); })();
   }
 
+  /**
+   * Host clean-up of a removed container, after its record is gone (so `wait?condition=removed`
+   * does not wait for it): runtime state, mounts, network, dirs. Keyed by id, which is never
+   * reused; a crash midway leaves what hostLeftovers() finds and restore() sweeps.
+   */
+  private cleanupRemoved(c: ContainerRecord): void {
+    const p = (async () => {
+      // After the replies already resolved (wait, DELETE) are written: spawns block the loop while they fork.
+      await new Promise((r) => setImmediate(r));
+      await this.releaseResources(c, true);
+      await this.o.networker?.forget?.(c.id).catch(() => {});
+      await removeDirsAsync(this.paths, c.id);
+    })().catch((e) => this.o.log?.('clean-up after remove failed', { id: c.id, error: (e as Error).message }));
+    this.cleanups.add(p);
+    void p.finally(() => this.cleanups.delete(p));
+  }
+
+  /** Resolves once the clean-ups of removed containers have finished (daemon shutdown, tests). */
+  async settle(): Promise<void> {
+    while (this.cleanups.size) await Promise.all([...this.cleanups]);
+  }
+
   private async onExit(id: string, code: number): Promise<void> {
     let c: ContainerRecord;
     try { c = this.store.resolve(id); } catch { return; }
+    const t = new Steps(exitChannel, id);
+    if (exitChannel.hasSubscribers) t.set('exitFileAge', exitFileAge(this.paths.exitDir, id));
     const oom = wasOomKilled(this.paths.persist(id)) || this.cgroups.oomKilled(cgroupsPath(this.o.instance, id, c.hostConfig.CgroupParent));
-    await this.runtime.delete(id).catch(() => {});
-    await this.releaseResources(c);
+    t.step('oom');
+    if (!c.hostConfig.AutoRemove && !this.removing.has(id)) await this.releaseResources(c);
+    t.step('release');
     c = this.store.resolve(id);
     c.state = { ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: new Date().toISOString() };
     this.store.save(c);
@@ -172,6 +230,7 @@ export class OciContainerService implements ContainerService {
     if (oom) this.event(c, 'oom');
     this.event(c, 'die', { exitCode: String(code) });
     this.resolveWaiters(id, code, ['not-running', 'next-exit']);
+    t.step('record'); t.done();
     if (c.hostConfig.AutoRemove) await this.remove(id, { force: true }).catch(() => {});
     else if (shouldRestart(c, code)) await this.restartAfterExit(c);
   }
@@ -248,21 +307,25 @@ export class OciContainerService implements ContainerService {
     if (c.state.Running && !opts.force) {
       throw conflict(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
     }
+    const t = new Steps(removeChannel, c.id);
     if (c.state.Running) {
       const exited = this.wait(c.id, 'not-running');
       this.markManualStop(c);
-      await this.runtime.kill(c.id, 'KILL', true).catch(() => {});
-      await exited;
+      this.removing.add(c.id);
+      try {
+        if (!killInit(c)) await this.runtime.kill(c.id, 'KILL', true).catch(() => {});
+        t.step('kill');
+        await exited; t.step('exited');
+      } finally { this.removing.delete(c.id); }
     }
     this.exits.unwatch(c.id);
-    await this.runtime.delete(c.id);
-    await this.releaseResources(c);
-    removeDirs(this.paths, c.id);
     this.store.delete(c.id);
     this.execs.forget(c.id);
     this.health.stop(c.id, true);
     this.event(c, 'destroy');
     this.resolveWaiters(c.id, c.state.ExitCode, ['removed', 'not-running', 'next-exit']);
+    t.step('record'); t.done();
+    this.cleanupRemoved(c);
   }
 
   async inspect(idOrName: string): Promise<Record<string, unknown>> {
@@ -370,9 +433,22 @@ export class OciContainerService implements ContainerService {
       } else if (c.state.Status === 'removing') {
         await this.remove(c.id, { force: true }).catch(() => {});
       } else if (st) {
-        await this.runtime.delete(c.id).catch(() => {});
         await this.releaseResources(c);
       }
+    }
+    await this.sweepRemoved();
+  }
+
+  /** Host objects of containers whose record is gone (a crash during a deferred clean-up). */
+  private async sweepRemoved(): Promise<void> {
+    const ids = new Set(this.store.all().map((c) => c.id));
+    const orphans = new Set([...await hostLeftovers(this.paths), ...this.runtime.knownIds()]);
+    for (const id of orphans) {
+      if (ids.has(id)) continue;
+      await this.runtime.delete(id).catch(() => {});
+      await unmountRootfs(this.paths, id);
+      await removeNetns(this.paths, id);
+      await removeDirsAsync(this.paths, id);
     }
   }
 
@@ -382,7 +458,7 @@ export class OciContainerService implements ContainerService {
   archiveStat(idOrName: string, path: string): Promise<Record<string, unknown>> { return archive.archiveStat(this, idOrName, path); }
   archivePut(idOrName: string, path: string, tar: Readable, o: { noOverwriteDirNonDir?: boolean }): Promise<void> { return archive.archivePut(this, idOrName, path, tar, o); }
   async execCreate(idOrName: string, b: ExecCreateBody): Promise<{ Id: string }> { return this.execs.create(idOrName, b); }
-  execStart(id: string, o: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }): Promise<{ tty: boolean; session?: AttachSession }> { return this.execs.start(id, o); }
+  execStart(id: string, o: { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null; beforeLaunch?: (tty: boolean) => void }): Promise<{ tty: boolean; session?: AttachSession }> { return this.execs.start(id, o); }
   async execInspect(id: string): Promise<Record<string, unknown>> { return this.execs.inspect(id); }
   async execResize(id: string, h: number, w: number): Promise<void> { this.execs.resize(id, h, w); }
 
@@ -396,3 +472,31 @@ export class OciContainerService implements ContainerService {
   }
 }
 
+/** Like Promise.all, but waits for every promise before throwing the first error (nothing left running behind a failure). */
+async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
+
+/** How long ago conmon wrote <exitDir>/<id> (exit detection latency, for the exit channel). */
+function exitFileAge(exitDir: string, id: string): number {
+  try { return Date.now() - statSync(join(exitDir, id)).mtimeMs; } catch { return -1; }
+}
+
+/**
+ * SIGKILL to the init of a container with its own pid namespace, which takes every
+ * process of the namespace with it: what `<runtime> kill --all KILL` achieves, without
+ * a spawn. Only when /proc/<pid>/cgroup still names the container (no recycled pid) and
+ * it is not paused (a frozen cgroup holds the signal); false means "use the runtime".
+ */
+function killInit(c: ContainerRecord): boolean {
+  const pidMode = c.hostConfig.PidMode ?? '';
+  if (c.state.Paused || c.state.Pid <= 1 || pidMode === 'host' || pidMode.startsWith('container:')) return false;
+  try {
+    if (!readFileSync(`/proc/${c.state.Pid}/cgroup`, 'utf8').includes(c.id)) return false;
+    process.kill(c.state.Pid, 'SIGKILL');
+    return true;
+  } catch { return false; }
+}

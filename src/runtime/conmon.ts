@@ -52,6 +52,8 @@ export function conmonCreate(rt: OciRuntime, c: ConmonCreate): Promise<{ pid: nu
   mkdirSync(c.exitDir, { recursive: true });
   const child = spawn(c.conmonPath ?? '/usr/bin/conmon', conmonArgs(rt, c), {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    // conmon drops an "oom" file into its working directory on an OOM kill: the bundle.
+    cwd: c.bundle,
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
     detached: true,
   });

@@ -68,6 +68,7 @@ export async function conmonExec(rt: OciRuntime, e: ExecLaunch): Promise<ExecHan
   writeFileSync(join(e.dir, 'process.json'), JSON.stringify(e.process));
   const child = spawn(e.conmonPath ?? '/usr/bin/conmon', conmonExecArgs(rt, e), {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', ...(e.attach ? ['pipe' as const] : [])],
+    cwd: e.dir,
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(e.attach ? { _OCI_ATTACHPIPE: '5' } : {}) },
     detached: true,
   });

@@ -93,6 +93,11 @@ export class OciRuntime {
     }
   }
 
+  /** The command line of `delete --force <id>`, for callers that batch host commands into one spawn. */
+  deleteArgv(id: string): string[] {
+    return [this.path, ...this.globalArgs(), 'delete', '--force', id];
+  }
+
   /**
    * Whether the runtime may hold state for `id` (its dir under --root exists: crun's
    * status, runc's state.json). False means `delete` would be a no-op, so callers skip
