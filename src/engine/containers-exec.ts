@@ -23,7 +23,7 @@ import { readRootfsFile } from './containers-host.js';
 export interface ExecHost {
   store: ContainerStore;
   paths: ContainerPaths;
-  runtime: OciRuntime;
+  runtimeFor(c: ContainerRecord): OciRuntime;
   event(c: ContainerRecord, action: string, attrs?: Record<string, string>): void;
 }
 
@@ -95,7 +95,7 @@ export class ExecManager {
     let handle: ExecHandle;
     try {
       const process = execProcess(this.host.paths, c, b, o.tty, o.consoleSize);
-      handle = await conmonExec(this.host.runtime, { containerId: c.id, execId: e.id, dir, process, tty: o.tty, stdin: !!b.AttachStdin && o.attach, attach: o.attach });
+      handle = await conmonExec(this.host.runtimeFor(c), { containerId: c.id, execId: e.id, dir, process, tty: o.tty, stdin: !!b.AttachStdin && o.attach, attach: o.attach });
     } catch (err) {
       e.exitCode = err instanceof ExecStartError ? err.exitCode : 126;
       rmSync(dir, { recursive: true, force: true });

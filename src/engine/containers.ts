@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
 import { EngineError, conflict, invalid } from '../core/errors.js';
+import { randomName } from '../core/ids.js';
 import type { Db } from '../platform/sqlite.js';
 import { OciRuntime, type RuntimeName } from '../runtime/oci.js';
 import { ExitWatcher, readExitCode, wasOomKilled, resizeTerminal } from '../runtime/monitor.js';
@@ -48,10 +49,14 @@ type Waiter = { cond: string; resolve: (r: { StatusCode: number; Error: { Messag
 export class OciContainerService implements ContainerService {
   readonly store: ContainerStore;
   readonly paths: ContainerPaths;
+  /** The daemon's default runtime; runtimeFor() gives a container's own (HostConfig.Runtime). */
   readonly runtime: OciRuntime;
+  readonly runtimes: Record<RuntimeName, OciRuntime>;
   readonly cgroups: CgroupReader;
   private readonly exits: ExitWatcher;
   private readonly waiters = new Map<string, Waiter[]>();
+  /** Network teardowns still running after an exit, by container id. */
+  private readonly netTeardowns = new Map<string, Promise<void>>();
   private readonly pendingAttach = new Map<string, ((bundle: string) => Promise<void>)[]>();
   /** Ids being force-removed: their exit skips the host release, which remove() defers. */
   private readonly removing = new Set<string>();
@@ -63,11 +68,25 @@ export class OciContainerService implements ContainerService {
   constructor(readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.db);
     this.paths = new ContainerPaths(o.dataRoot, o.execRoot);
-    this.runtime = new OciRuntime({ name: o.runtime, root: join(o.execRoot, 'runtime', o.runtime) });
+    const rt = (name: RuntimeName) => new OciRuntime({ name, root: join(o.execRoot, 'runtime', name) });
+    this.runtimes = { crun: rt('crun'), runc: rt('runc') };
+    this.runtime = this.runtimes[o.runtime];
     this.cgroups = o.cgroups ?? hostCgroups();
     this.exits = new ExitWatcher(this.paths.exitDir);
     this.execs = new ExecManager(this);
     this.health = new HealthMonitor(this);
+  }
+
+  /** A generated name no container holds (dockerd retries, then appends a digit). */
+  private freeRandomName(): string {
+    let n = randomName();
+    for (let i = 1; this.store.byName(n); i++) n = i < 6 ? randomName() : `${randomName()}${i}`;
+    return n;
+  }
+
+  /** The OCI runtime that runs (or will run) `c`: HostConfig.Runtime, else the daemon's default. */
+  runtimeFor(c: ContainerRecord): OciRuntime {
+    return this.runtimes[c.hostConfig.Runtime as RuntimeName] ?? this.runtime;
   }
 
   close(): void { this.exits.close(); }
@@ -79,7 +98,9 @@ export class OciContainerService implements ContainerService {
   async create(body: ContainerCreateBody, name?: string): Promise<{ Id: string; Warnings: string[] }> {
     if (name && this.store.byName(name)) throw nameConflict(name.replace(/^\//, ''), this.store.byName(name)!.id);
     const image = await this.o.images.resolveForContainer(body.Image ?? '');
-    const c = buildRecord(body, name, image);
+    const rtName = body.HostConfig?.Runtime;
+    if (rtName && !(rtName in this.runtimes)) throw invalid(`Unknown runtime specified ${rtName}`);
+    const c = buildRecord(body, name || this.freeRandomName(), image);
     for (const v of volumeNamesOf(c.hostConfig)) this.o.volumes?.ensure(v);
     this.store.insert(c);
     mkdirSync(this.paths.dir(c.id), { recursive: true });
@@ -92,9 +113,10 @@ export class OciContainerService implements ContainerService {
     const c = this.store.resolve(idOrName);
     if (c.state.Running) throw new EngineError('NotModified', 'container already started');
     if (c.state.Status === 'removing') throw conflict(`cannot start container ${c.id}: container is marked for removal`);
+    c.hostConfig.Runtime ||= this.o.runtime; // dockerd records the runtime at the first start
     const t = new Steps(startChannel, c.id);
     try {
-      if (this.runtime.known(c.id)) await this.runtime.delete(c.id);
+      if (this.runtimeFor(c).known(c.id)) await this.runtimeFor(c).delete(c.id);
       t.step('runtimeDelete');
       const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c)), t.timed('network', this.wireNetwork(c)));
       t.step('storageAndNetwork');
@@ -102,7 +124,7 @@ export class OciContainerService implements ContainerService {
       this.writeBundle(c, rootfs, ns); t.step('writeBundle');
       const { pid } = await this.launch(c); t.step('conmonCreate');
       await this.connectPendingAttach(c); t.step('attach');
-      await this.runtime.start(c.id); t.step('runtimeStart');
+      await this.runtimeFor(c).start(c.id); t.step('runtimeStart');
       this.markStarted(c, pid); t.step('markStarted');
       t.done();
     } catch (e) {
@@ -121,6 +143,7 @@ export class OciContainerService implements ContainerService {
 
   /** Namespaces to join or create, and the network wired into a new netns (concurrent with mountStorage). */
   private async wireNetwork(c: ContainerRecord) {
+    await this.netTeardowns.get(c.id);
     const ns = await planNamespaces(this, c);
     return { ns, net: await connectNetwork(this, c, ns) };
   }
@@ -140,7 +163,7 @@ export class OciContainerService implements ContainerService {
   private launch(c: ContainerRecord): Promise<{ pid: number }> {
     rmSync(join(this.paths.exitDir, c.id), { force: true });
     rmSync(this.paths.persist(c.id), { recursive: true, force: true });
-    return conmonCreate(this.runtime, {
+    return conmonCreate(this.runtimeFor(c), {
       id: c.id, name: c.name, bundle: this.paths.bundle(c.id), logPath: this.paths.logPath(c.id), exitDir: this.paths.exitDir,
       persistDir: this.paths.persist(c.id), tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin, stdinOnce: !!c.config.StdinOnce,
     });
@@ -178,17 +201,20 @@ export class OciContainerService implements ContainerService {
    * volumes. Network teardown is off the critical path.
    */
   private async releaseResources(c: ContainerRecord, batched = false): Promise<void> {
-    const known = this.runtime.known(c.id);
+    const known = this.runtimeFor(c).known(c.id);
     if (batched) {
       const um = await unmountRootfsArgv(this.paths, c.id);
-      await this.hostBatch.run([...known ? [this.runtime.deleteArgv(c.id)] : [], ...um ? [um] : []]);
+      await this.hostBatch.run([...known ? [this.runtimeFor(c).deleteArgv(c.id)] : [], ...um ? [um] : []]);
     } else {
-      await Promise.all([known ? this.runtime.delete(c.id).catch(() => {}) : undefined, unmountRootfs(this.paths, c.id)]);
+      await Promise.all([known ? this.runtimeFor(c).delete(c.id).catch(() => {}) : undefined, unmountRootfs(this.paths, c.id)]);
     }
     this.cgroups.remove(cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent));
     for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.unmount(v, c.id);
     const net = this.o.networker;
-    void (async () => { if (net) await net.teardown(c.id).catch(() => {}); await removeNetns(this.paths, c.id); })();
+    const down = (async () => { if (net) await net.teardown(c.id).catch(() => {}); await removeNetns(this.paths, c.id); })();
+    // A quick restart waits for it (wireNetwork): it would unmount the new netns otherwise.
+    this.netTeardowns.set(c.id, down);
+    void down.finally(() => { if (this.netTeardowns.get(c.id) === down) this.netTeardowns.delete(c.id); });
   }
 
   /**
@@ -269,7 +295,7 @@ export class OciContainerService implements ContainerService {
     const c = this.store.resolve(idOrName);
     if (!c.state.Running) throw conflict(`Cannot kill container: ${idOrName}: Container ${c.id} is not running`);
     signalNumber(signal);
-    await this.runtime.kill(c.id, signal);
+    await this.runtimeFor(c).kill(c.id, signal);
     if (signalNumber(signal) === 9 || signal === 'KILL' || signal === 'SIGKILL') this.markManualStop(c);
     this.event(c, 'kill', { signal: String(signalNumber(signal)) });
   }
@@ -285,14 +311,16 @@ export class OciContainerService implements ContainerService {
     if (!c.state.Running) throw new EngineError('NotModified', 'container already stopped');
     this.markManualStop(c);
     const exited = this.wait(c.id, 'not-running');
-    if (c.state.Paused) await this.runtime.resume(c.id).catch(() => {});
+    if (c.state.Paused) await this.runtimeFor(c).resume(c.id).catch(() => {});
     const sig = opts.signal || c.config.StopSignal || 'TERM';
     const timeout = opts.timeout ?? c.config.StopTimeout ?? 10;
-    await this.runtime.kill(c.id, sig).catch(() => {});
+    await this.runtimeFor(c).kill(c.id, sig).catch(() => {});
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, timeout) * 1000).unref());
-    if ((await Promise.race([exited, timer])) === 'timeout') await this.runtime.kill(c.id, 'KILL', true).catch(() => {});
+    if ((await Promise.race([exited, timer])) === 'timeout') await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
     await exited;
-    this.event(this.store.resolve(c.id), 'stop');
+    let cur = c;
+    try { cur = this.store.resolve(c.id); } catch { /* an AutoRemove container is already gone: still a success */ }
+    this.event(cur, 'stop');
   }
 
   async restart(idOrName: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
@@ -313,7 +341,7 @@ export class OciContainerService implements ContainerService {
       this.markManualStop(c);
       this.removing.add(c.id);
       try {
-        if (!killInit(c)) await this.runtime.kill(c.id, 'KILL', true).catch(() => {});
+        if (!killInit(c)) await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
         t.step('kill');
         await exited; t.step('exited');
       } finally { this.removing.delete(c.id); }
@@ -366,7 +394,7 @@ export class OciContainerService implements ContainerService {
     const c = this.store.resolve(idOrName);
     if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
     if (c.state.Paused) throw conflict(`Container ${c.id} is already paused`);
-    await this.runtime.pause(c.id);
+    await this.runtimeFor(c).pause(c.id);
     c.state = { ...c.state, Status: 'paused', Paused: true };
     this.store.save(c);
     this.event(c, 'pause');
@@ -375,7 +403,7 @@ export class OciContainerService implements ContainerService {
   async unpause(idOrName: string): Promise<void> {
     const c = this.store.resolve(idOrName);
     if (!c.state.Paused) throw conflict(`Container ${c.id} is not paused`);
-    await this.runtime.resume(c.id);
+    await this.runtimeFor(c).resume(c.id);
     c.state = { ...c.state, Status: 'running', Paused: false };
     this.store.save(c);
     this.event(c, 'unpause');
@@ -397,7 +425,7 @@ export class OciContainerService implements ContainerService {
     const c = this.store.resolve(idOrName);
     const next = { ...c.hostConfig, ...Object.fromEntries(Object.entries(hc).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) } as HostConfig;
     if (hc.RestartPolicy?.Name && c.hostConfig.AutoRemove) throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
-    if (c.state.Running) await this.runtime.update(c.id, buildResources(next, false));
+    if (c.state.Running) await this.runtimeFor(c).update(c.id, buildResources(next, false));
     c.hostConfig = next;
     this.store.save(c);
     this.event(c, 'update');
@@ -418,7 +446,7 @@ export class OciContainerService implements ContainerService {
   /** Boot-time reconcile: re-monitor live containers, record exits that happened while down, drop half-created ones. */
   async restore(): Promise<void> {
     for (const c of this.store.all()) {
-      const st = await this.runtime.state(c.id).catch(() => null);
+      const st = await this.runtimeFor(c).state(c.id).catch(() => null);
       const alive = st && (st.status === 'running' || st.status === 'paused');
       if (alive) {
         c.state = { ...c.state, Status: st.status === 'paused' ? 'paused' : 'running', Running: true, Paused: st.status === 'paused', Pid: st.pid };
@@ -442,10 +470,11 @@ export class OciContainerService implements ContainerService {
   /** Host objects of containers whose record is gone (a crash during a deferred clean-up). */
   private async sweepRemoved(): Promise<void> {
     const ids = new Set(this.store.all().map((c) => c.id));
-    const orphans = new Set([...await hostLeftovers(this.paths), ...this.runtime.knownIds()]);
+    const rts = Object.values(this.runtimes);
+    const orphans = new Set([...await hostLeftovers(this.paths), ...rts.flatMap((r) => r.knownIds())]);
     for (const id of orphans) {
       if (ids.has(id)) continue;
-      await this.runtime.delete(id).catch(() => {});
+      for (const r of rts) if (r.known(id)) await r.delete(id).catch(() => {});
       await unmountRootfs(this.paths, id);
       await removeNetns(this.paths, id);
       await removeDirsAsync(this.paths, id);

@@ -37,6 +37,11 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Extra environment for hakod. */
   env?: Record<string, string>;
+  /**
+   * Restart on a killed daemon's temporary tree: same data root, exec root, socket and
+   * instance (restore tests). The new daemon's stop() removes the tree.
+   */
+  reuse?: TestDaemon;
 }
 
 export interface TestDaemon {
@@ -95,12 +100,12 @@ export function unixRequest(socket: string, method: string, path: string, body?:
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> {
-  const tmp = mkdtempSync(join(tmpdir(), 'hako-test-'));
-  const dataRoot = opts.dataRoot ?? join(tmp, 'data');
+  const tmp = opts.reuse?.tmp ?? mkdtempSync(join(tmpdir(), 'hako-test-'));
+  const dataRoot = opts.reuse?.dataRoot ?? opts.dataRoot ?? join(tmp, 'data');
   const execRoot = join(tmp, 'run');
   const socket = join(tmp, 'hako.sock');
   const pidfile = join(execRoot, 'hakod.pid');
-  const instance = randomInstance();
+  const instance = opts.reuse?.instance ?? randomInstance();
   const configFile = join(tmp, 'daemon.json');
   writeFileSync(configFile, JSON.stringify(opts.config ?? {}));
   const args = ['--data-root', dataRoot, '--exec-root', execRoot, '-H', `unix://${socket}`, '--instance', instance,
