@@ -1,5 +1,5 @@
 /** Host-side pieces of a container: its dirs, overlay rootfs, etc files, netns file. */
-import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, closeSync, openSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { run } from '../platform/exec.js';
@@ -144,4 +144,33 @@ export class HostBatch {
     }
     this.running = false;
   }
+}
+
+/** Like Promise.all, but waits for every promise before throwing the first error (nothing left running behind a failure). */
+export async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
+
+/** How long ago conmon wrote <exitDir>/<id> (exit detection latency, for the exit channel). */
+export function exitFileAge(exitDir: string, id: string): number {
+  try { return Date.now() - statSync(join(exitDir, id)).mtimeMs; } catch { return -1; }
+}
+
+/**
+ * SIGKILL to the init of a container with its own pid namespace, which takes every
+ * process of the namespace with it: what `<runtime> kill --all KILL` achieves, without
+ * a spawn. Only when /proc/<pid>/cgroup still names the container (no recycled pid) and
+ * it is not paused (a frozen cgroup holds the signal); false means "use the runtime".
+ */
+export function killInit(c: ContainerRecord): boolean {
+  const pidMode = c.hostConfig.PidMode ?? '';
+  if (c.state.Paused || c.state.Pid <= 1 || pidMode === 'host' || pidMode.startsWith('container:')) return false;
+  try {
+    if (!readFileSync(`/proc/${c.state.Pid}/cgroup`, 'utf8').includes(c.id)) return false;
+    process.kill(c.state.Pid, 'SIGKILL');
+    return true;
+  } catch { return false; }
 }

@@ -4,7 +4,7 @@
  * again at boot. Lifecycle and exit handling live here; views, create merge, host
  * pieces and the runtime bits in containers-*.ts.
  */
-import { writeFileSync, mkdirSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
@@ -12,7 +12,7 @@ import { EngineError, conflict, invalid } from '../core/errors.js';
 import { randomName } from '../core/ids.js';
 import type { Db } from '../platform/sqlite.js';
 import { OciRuntime, type RuntimeName } from '../runtime/oci.js';
-import { ExitWatcher, readExitCode, wasOomKilled, resizeTerminal } from '../runtime/monitor.js';
+import { ExitWatcher, wasOomKilled, resizeTerminal } from '../runtime/monitor.js';
 import { conmonCreate } from '../runtime/conmon.js';
 import { readLog } from '../runtime/logs.js';
 import { hostCgroups, type CgroupReader } from '../runtime/cgroups.js';
@@ -20,13 +20,14 @@ import { buildResources, buildSpec, cgroupsPath, hostnameOf } from '../runtime/s
 import type { AttachOptions, AttachSession, ContainerListOptions, ContainerNetworker, ContainerService, EventService, ExecCreateBody, ImageResolver, LogsOptions, VolumeMounter } from './types.js';
 import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
-import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, readRootfsFile, removeDirsAsync, removeNetns, hostLeftovers, unmountRootfsArgv, HostBatch } from './containers-host.js';
+import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, readRootfsFile, removeDirsAsync, removeNetns, unmountRootfsArgv, HostBatch, settled, exitFileAge, killInit } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
 import { inspectView, summaryView, matchesFilters } from './containers-views.js';
 import { planNamespaces, connectNetwork, attachSession, topOf, statsStream, signalNumber } from './containers-ops.js';
 import { ExecManager } from './containers-exec.js';
 import { HealthMonitor, withHealthStatus, matchesHealth } from './containers-health.js';
 import * as archive from './containers-archive.js';
+import { restoreContainers } from './containers-restore.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
 
 export interface ContainerServiceOptions {
@@ -53,7 +54,7 @@ export class OciContainerService implements ContainerService {
   readonly runtime: OciRuntime;
   readonly runtimes: Record<RuntimeName, OciRuntime>;
   readonly cgroups: CgroupReader;
-  private readonly exits: ExitWatcher;
+  readonly exits: ExitWatcher;
   private readonly waiters = new Map<string, Waiter[]>();
   /** Network teardowns still running after an exit, by container id. */
   private readonly netTeardowns = new Map<string, Promise<void>>();
@@ -200,7 +201,7 @@ export class OciContainerService implements ContainerService {
    * (`batched`: both in one HostBatch spawn shared with concurrent removals), then the
    * volumes. Network teardown is off the critical path.
    */
-  private async releaseResources(c: ContainerRecord, batched = false): Promise<void> {
+  async releaseResources(c: ContainerRecord, batched = false): Promise<void> {
     const known = this.runtimeFor(c).known(c.id);
     if (batched) {
       const um = await unmountRootfsArgv(this.paths, c.id);
@@ -239,7 +240,7 @@ export class OciContainerService implements ContainerService {
     while (this.cleanups.size) await Promise.all([...this.cleanups]);
   }
 
-  private async onExit(id: string, code: number): Promise<void> {
+  async onExit(id: string, code: number): Promise<void> {
     let c: ContainerRecord;
     try { c = this.store.resolve(id); } catch { return; }
     const t = new Steps(exitChannel, id);
@@ -443,43 +444,8 @@ export class OciContainerService implements ContainerService {
     return statsStream(this, c, opts.stream);
   }
 
-  /** Boot-time reconcile: re-monitor live containers, record exits that happened while down, drop half-created ones. */
-  async restore(): Promise<void> {
-    for (const c of this.store.all()) {
-      const st = await this.runtimeFor(c).state(c.id).catch(() => null);
-      const alive = st && (st.status === 'running' || st.status === 'paused');
-      if (alive) {
-        c.state = { ...c.state, Status: st.status === 'paused' ? 'paused' : 'running', Running: true, Paused: st.status === 'paused', Pid: st.pid };
-        this.store.save(c);
-        this.exits.watch(c.id, (code) => void this.onExit(c.id, code));
-        this.health.start(c);
-        continue;
-      }
-      if (c.state.Running || c.state.Status === 'restarting') {
-        const code = readExitCode(this.paths.exitDir, c.id) ?? 255;
-        await this.onExit(c.id, code);
-      } else if (c.state.Status === 'removing') {
-        await this.remove(c.id, { force: true }).catch(() => {});
-      } else if (st) {
-        await this.releaseResources(c);
-      }
-    }
-    await this.sweepRemoved();
-  }
-
-  /** Host objects of containers whose record is gone (a crash during a deferred clean-up). */
-  private async sweepRemoved(): Promise<void> {
-    const ids = new Set(this.store.all().map((c) => c.id));
-    const rts = Object.values(this.runtimes);
-    const orphans = new Set([...await hostLeftovers(this.paths), ...rts.flatMap((r) => r.knownIds())]);
-    for (const id of orphans) {
-      if (ids.has(id)) continue;
-      for (const r of rts) if (r.known(id)) await r.delete(id).catch(() => {});
-      await unmountRootfs(this.paths, id);
-      await removeNetns(this.paths, id);
-      await removeDirsAsync(this.paths, id);
-    }
-  }
+  /** Boot-time reconcile (containers-restore.ts). */
+  restore(): Promise<void> { return restoreContainers(this); }
 
   changes(idOrName: string): Promise<{ Path: string; Kind: 0 | 1 | 2 }[] | null> { return archive.changes(this, idOrName); }
   export(idOrName: string): Promise<Readable> { return archive.exportRootfs(this, idOrName); }
@@ -499,33 +465,4 @@ export class OciContainerService implements ContainerService {
     }
     return { ContainersDeleted: gone.length ? gone : null, SpaceReclaimed: 0 };
   }
-}
-
-/** Like Promise.all, but waits for every promise before throwing the first error (nothing left running behind a failure). */
-async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [ra, rb] = await Promise.allSettled([a, b]);
-  if (ra.status === 'rejected') throw ra.reason;
-  if (rb.status === 'rejected') throw rb.reason;
-  return [ra.value, rb.value];
-}
-
-/** How long ago conmon wrote <exitDir>/<id> (exit detection latency, for the exit channel). */
-function exitFileAge(exitDir: string, id: string): number {
-  try { return Date.now() - statSync(join(exitDir, id)).mtimeMs; } catch { return -1; }
-}
-
-/**
- * SIGKILL to the init of a container with its own pid namespace, which takes every
- * process of the namespace with it: what `<runtime> kill --all KILL` achieves, without
- * a spawn. Only when /proc/<pid>/cgroup still names the container (no recycled pid) and
- * it is not paused (a frozen cgroup holds the signal); false means "use the runtime".
- */
-function killInit(c: ContainerRecord): boolean {
-  const pidMode = c.hostConfig.PidMode ?? '';
-  if (c.state.Paused || c.state.Pid <= 1 || pidMode === 'host' || pidMode.startsWith('container:')) return false;
-  try {
-    if (!readFileSync(`/proc/${c.state.Pid}/cgroup`, 'utf8').includes(c.id)) return false;
-    process.kill(c.state.Pid, 'SIGKILL');
-    return true;
-  } catch { return false; }
 }
