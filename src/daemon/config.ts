@@ -27,6 +27,10 @@ export interface DaemonConfig {
   insecureRegistries: string[];
   /** Mirrors tried before Docker Hub when pulling docker.io images. */
   registryMirrors: string[];
+  /** dockerd's --bip: the default bridge's gateway address with its prefix ("10.200.0.1/24"). */
+  bip?: string;
+  /** dockerd's --default-address-pool / "default-address-pools": where network subnets come from. */
+  defaultAddressPools?: { base: string; size: number }[];
 }
 
 export type ParseResult = { kind: 'run'; config: DaemonConfig } | { kind: 'help' } | { kind: 'version' };
@@ -50,6 +54,8 @@ Options:
       --pidfile string          Path of the pid file (default "<exec-root>/hakod.pid")
       --tlsverify               Require and verify client certificates (tcp:// hosts)
       --tlscacert, --tlscert, --tlskey string   TLS files for tcp:// hosts
+      --bip string              Address and prefix of the default bridge (e.g. 10.200.0.1/24)
+      --default-address-pool list  Subnets for networks: base=10.10.0.0/16,size=24 (repeatable)
       --insecure-registry list  Registry reached without TLS verification (host:port or CIDR)
       --registry-mirror list    Mirror to pull docker.io images from (URL)
   -v, --version                 Print version information and quit
@@ -72,6 +78,8 @@ const options = {
   tlskey: { type: 'string' },
   'insecure-registry': { type: 'string', multiple: true },
   'registry-mirror': { type: 'string', multiple: true },
+  bip: { type: 'string' },
+  'default-address-pool': { type: 'string', multiple: true },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -82,6 +90,7 @@ const fileKeys: Record<string, string> = {
   debug: 'debug', 'default-runtime': 'default-runtime', instance: 'instance', tlsverify: 'tlsverify',
   tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
   'insecure-registries': 'insecure-registry', 'registry-mirrors': 'registry-mirror',
+  bip: 'bip', 'default-address-pools': 'default-address-pool',
 };
 
 export class ConfigError extends Error {}
@@ -159,7 +168,39 @@ function build(m: Record<string, unknown>, configFile: string): DaemonConfig {
     logLevel: level, defaultRuntime: runtime, instance, configFile, tls,
     insecureRegistries: strList(m['insecure-registry'], 'insecure-registries'),
     registryMirrors: strList(m['registry-mirror'], 'registry-mirrors'),
+    bip: bipOf(m.bip), defaultAddressPools: poolsOf(m['default-address-pool']),
   };
+}
+
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const validCidr = (c: string) => {
+  const m = CIDR.exec(c);
+  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+};
+
+function bipOf(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !validCidr(v)) throw new ConfigError(`invalid bip "${String(v)}": use an address with its prefix, e.g. 10.200.0.1/24`);
+  return v;
+}
+
+/** Flags give "base=10.10.0.0/16,size=24"; daemon.json gives [{"base": .., "size": ..}]. */
+function poolsOf(v: unknown): { base: string; size: number }[] | undefined {
+  if (v === undefined) return undefined;
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((p) => {
+    let base: unknown;
+    let size: unknown;
+    if (typeof p === 'string') {
+      const kv = Object.fromEntries(p.split(',').map((x) => x.split('=').map((y) => y.trim())));
+      base = kv.base;
+      size = kv.size === undefined ? undefined : Number(kv.size);
+    } else if (p && typeof p === 'object') ({ base, size } = p as { base?: unknown; size?: unknown });
+    if (typeof base !== 'string' || !validCidr(base) || typeof size !== 'number' || !Number.isInteger(size) || size < Number(base.split('/')[1]) || size > 30) {
+      throw new ConfigError(`invalid default address pool ${JSON.stringify(p)}: use base=<CIDR>,size=<prefix length no shorter than the base's, at most 30>`);
+    }
+    return { base, size };
+  });
 }
 
 function strList(v: unknown, name: string): string[] {
