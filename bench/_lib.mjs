@@ -78,7 +78,9 @@ export function startHakod({ instance = `hkb${process.pid % 100000}` } = {}) {
     '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'run'), '-H', `unix://${socket}`,
     '--pidfile', join(dir, 'hakod.pid'), '--instance', instance,
   ];
-  return startDaemon('hakod', join(ROOT, 'bin', 'hakod'), args, dir, socket);
+  // HAKO_TEARDOWN_ON_EXIT: its SIGTERM also removes the instance's bridges, nft table,
+  // iptables chain and cgroups, so a bench run leaves the host as it found it.
+  return startDaemon('hakod', join(ROOT, 'bin', 'hakod'), args, dir, socket, { ...process.env, HAKO_TEARDOWN_ON_EXIT: '1' });
 }
 
 /**

@@ -72,7 +72,7 @@ const DOCKER_CGROUP_PARENT = 'hako-diff-docker';
 async function startProc(name, bin, args, dir, socket, cleanHost) {
   const logFile = join(dir, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached: true });
+  const child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, HAKO_TEARDOWN_ON_EXIT: '1' } });
   closeSync(fd);
   const d = { name, child, pid: child.pid, socket, dir, logFile, leftovers: [] };
   d.stop = async () => {

@@ -535,7 +535,8 @@ describe('networking with the docker CLI (issue 3)', { skip }, () => {
         for (const c of mine) await sh('iptables', ['-t', table, '-X', c!]);
       }
     }
-    assert.deepEqual((await chains()).filter((c) => !before.has(c)), [], 'dockerd\'s chains are removed');
+    // Only dockerd's: other test daemons running alongside add their own <INSTANCE>-FORWARD.
+    assert.deepEqual((await chains()).filter((c) => !before.has(c) && /^\S+ DOCKER/.test(c)), [], 'dockerd\'s chains are removed');
     assert.equal(await policy(), policyBefore);
     await ok(['rm', '-f', 'k1', 'k2', 'k3', 'k4', 'k5']);
     await ok(['network', 'rm', 'unet']);

@@ -62,8 +62,10 @@ test('containers: create, start, logs, wait, inspect, list, stop, rm', { skip: !
     await svc.remove(id2, {});
     await assert.rejects(svc.inspect('one'), /No such container: one/);
     assert.deepEqual(events.slice(0, 3), ['create', 'start', 'die']);
+    await svc.settle(); // removal answers first and cleans the host in the background
     assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(tmp));
   } finally {
+    await svc.settle();
     svc.close();
     new V1Cgroups().remove(`/${instance}`);
     await new Promise((r) => setTimeout(r, 200));
