@@ -28,6 +28,13 @@ export async function stopInflight() {
   for (let i = 0; i < 40 && inflight.size; i++) await sleep(50);
 }
 
+/** Counts a long-running child (a registry, a server) among the commands an interrupted run stops. */
+export function track(child) {
+  inflight.add(child);
+  child.on('close', () => inflight.delete(child));
+  return child;
+}
+
 /** Runs a command; resolves {code, stdout, stderr, ms}. Never rejects; kills it (by pid) on timeout. */
 export function runCmd(cmd, args, { env, timeoutMs = 120_000, input } = {}) {
   return new Promise((res) => {

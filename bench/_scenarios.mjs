@@ -5,6 +5,7 @@ import { api, sleep } from './_lib.mjs';
 import { check } from './_engines.mjs';
 import { addSample, failed, figure, interleave, pool, pss, reason, runtimeRun, setError, stats } from './_measure.mjs';
 import { cliScenario, iperfScenario, psScenario } from './_scenarios2.mjs';
+import { iperfC2cScenario, pullScenario, rebuildScenario } from './_scenarios3.mjs';
 
 const NO_FLOOR = (why) => `n/a: ${why}`;
 
@@ -169,6 +170,9 @@ export const SCENARIOS = [
     },
   },
   iperfScenario,
+  iperfC2cScenario,
+  pullScenario,
+  rebuildScenario,
   psScenario,
   cliScenario,
 ];

@@ -13,7 +13,7 @@ const NO_FLOOR = (why) => `n/a: ${why}`;
  * included) into a busybox container, at the paths ldd names: the same server binary in
  * every engine, with no image beyond busybox to load.
  */
-function iperfMounts() {
+export function iperfMounts() {
   const out = ['-v', '/usr/bin/iperf3:/usr/bin/iperf3:ro'];
   for (const l of execFileSync('ldd', ['/usr/bin/iperf3'], { encoding: 'utf8' }).split('\n')) {
     const m = /^\s*(?:\S+ => )?(\/\S+) \(/.exec(l);

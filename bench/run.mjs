@@ -2,7 +2,7 @@
 // `npm run bench [-- SCENARIO... ] [--rounds N] [--engines hako,docker,podman] [--no-install] [--list]`
 //
 // Compares hako with dockerd and podman on this machine: installs what it compares against
-// when missing (docker.io podman iperf3 hyperfine), starts a private hakod and dockerd and a
+// when missing (docker.io podman iperf3 hyperfine docker-registry skopeo), starts a private hakod and dockerd and a
 // podman on temporary roots, loads the same busybox and Debian tarballs into each, runs each
 // selected scenario against all three in interleaved rounds, writes bench/results/results.md,
 // results.svg and results.json, then stops everything it started (by pid), removes its temp
@@ -42,7 +42,7 @@ if (process.getuid() !== 0) throw new Error('run as root: the engines need names
 
 // --- what we compare against --------------------------------------------------------
 function install() {
-  const want = { dockerd: 'docker.io', podman: 'podman', iperf3: 'iperf3', hyperfine: 'hyperfine' };
+  const want = { dockerd: 'docker.io', podman: 'podman', iperf3: 'iperf3', hyperfine: 'hyperfine', 'docker-registry': 'docker-registry', skopeo: 'skopeo' };
   const missing = Object.entries(want).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
   if (!missing.length || !opts.install) return;
   log(`installing ${missing.join(' ')} (apt-get)`);
@@ -67,7 +67,7 @@ if (!existsSync(images.busybox)) {
   log('building build/images/busybox.tar');
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-busybox-image.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
-if (!existsSync(images.debian) && selected.some((s) => s.name === 'load')) {
+if (!existsSync(images.debian) && selected.some((s) => s.name === 'load' || s.name === 'pull')) {
   log('building build/images/debian.tar (mmdebstrap, a minute or two)');
   execFileSync(join(ROOT, 'scripts', 'build-debian-image.sh'), { stdio: ['ignore', 'ignore', 'inherit'] });
 }
