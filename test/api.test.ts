@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, runHakod, startDaemon, type TestDaemon } from './helpers/daemon.js';
+import { DOCKER_BIN } from './helpers/docker-bin.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -163,8 +164,8 @@ describe('hakod API foundation', { skip: isRoot ? false : 'requires root: hakod 
     }
   });
 
-  it('works with the docker CLI', { skip: existsSync('/usr/local/bin/docker') ? false : 'no docker CLI at /usr/local/bin/docker' }, async () => {
-    const { stdout } = await promisify(execFile)('/usr/local/bin/docker', ['-H', `unix://${d.socket}`, 'version'], { env: { ...process.env, DOCKER_CONFIG: d.tmp } });
+  it('works with the docker CLI', { skip: existsSync(DOCKER_BIN) ? false : 'no docker CLI (looked in /usr/local/bin and /usr/bin)' }, async () => {
+    const { stdout } = await promisify(execFile)(DOCKER_BIN, ['-H', `unix://${d.socket}`, 'version'], { env: { ...process.env, DOCKER_CONFIG: d.tmp } });
     assert.match(stdout, /Server:/);
     assert.match(stdout, /API version:\s+1\.45/);
   });

@@ -14,6 +14,7 @@ import buildCmd from '../src/cli/commands/build.js';
 import commitCmd from '../src/cli/commands/commit.js';
 import { parseFlags } from '../src/cli/flags.js';
 import type { Command, Ctx } from '../src/cli/command.js';
+import { DOCKER_BIN } from './helpers/docker-bin.js';
 
 /** Runs a CLI command module directly (the registry wiring is the lead's), capturing its output. */
 async function cli(socket: string, cmd: Command, argv: string[]): Promise<string> {
@@ -198,7 +199,7 @@ describe('build', { skip: isRoot ? false : 'requires root: hakod refuses to star
   });
 
   it('works with DOCKER_BUILDKIT=0 docker build', async (t) => {
-    if (!existsSync('/usr/local/bin/docker')) return t.skip('no docker client at /usr/local/bin/docker');
+    if (!existsSync(DOCKER_BIN)) return t.skip('no docker CLI (looked in /usr/local/bin and /usr/bin)');
     const dir = mkdtempSync(join(tmpdir(), 'hako-ctx-'));
     try {
       mkdirSync(join(dir, 'skip'));
@@ -207,7 +208,7 @@ describe('build', { skip: isRoot ? false : 'requires root: hakod refuses to star
       writeFileSync(join(dir, 'f.txt'), 'file');
       writeFileSync(join(dir, 'Dockerfile'), `FROM busybox\nCOPY . /ctx/\n${canRun ? 'RUN ls /ctx\n' : ''}`);
       const env = { ...process.env, DOCKER_BUILDKIT: '0', DOCKER_CONFIG: dir };
-      const r = await exec('/usr/local/bin/docker', ['-H', `unix://${d.socket}`, 'build', '-t', 'viadocker', '.'], { cwd: dir, env });
+      const r = await exec(DOCKER_BIN, ['-H', `unix://${d.socket}`, 'build', '-t', 'viadocker', '.'], { cwd: dir, env });
       assert.match(r.stdout, /Successfully tagged viadocker:latest/);
       const img = await inspect('viadocker');
       assert.ok(img.Id);

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import * as tar from 'tar-stream';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
+import { DOCKER_BIN } from './helpers/docker-bin.js';
 
-const DOCKER = '/usr/local/bin/docker';
-const skip = process.getuid?.() !== 0 ? 'requires root' : !existsSync(DOCKER) ? 'no docker CLI at /usr/local/bin/docker' : false;
+const DOCKER = DOCKER_BIN;
+const skip = process.getuid?.() !== 0 ? 'requires root' : !existsSync(DOCKER) ? 'no docker CLI (looked in /usr/local/bin and /usr/bin)' : false;
 
 async function tarOf(entries: { name: string; data?: string; type?: 'file' | 'symlink' | 'directory'; linkname?: string }[]): Promise<Buffer> {
   const p = tar.pack();

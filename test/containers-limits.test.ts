@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { cgroupFile, cgroupV1, dockerCli, dockerOk, settledLeftovers, skipReason, sleep } from './helpers/hostobjects.js';
+import { cgroupFile, cgroupV1, dockerCli, dockerOk, settledLeftovers, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
 
 const skip = skipReason() || (!cgroupV1() ? 'reads cgroup v1 controller files' : false);
 
@@ -23,11 +23,7 @@ describe('container resource limits', { skip }, () => {
   });
   after(async () => {
     if (!d) return;
-    const ids = (await docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await docker(['rm', '-f', ...ids]);
-    const left = await settledLeftovers(d);
-    await d.stop();
-    assert.deepEqual(left, [], 'host objects left behind');
+    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
   });
 
   it('writes --cpu-shares to cpu.shares', async () => {

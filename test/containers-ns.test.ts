@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { dockerCli, dockerOk, settledLeftovers, skipReason, sleep } from './helpers/hostobjects.js';
+import { dockerCli, dockerOk, settledLeftovers, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
 
 const ns = (pid: number | string, type: string) => readlinkSync(`/proc/${pid}/ns/${type}`);
 
@@ -25,11 +25,7 @@ describe('container namespaces', { skip: skipReason() }, () => {
   });
   after(async () => {
     if (!d) return;
-    const ids = (await docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await docker(['rm', '-f', ...ids]);
-    const left = await settledLeftovers(d);
-    await d.stop();
-    assert.deepEqual(left, [], 'host objects left behind');
+    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
   });
 
   it('gives each container its own mnt, uts, ipc, pid, net and cgroup namespaces', async () => {

@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
 import { runTool, type ToolResult } from './helpers/clients.js';
+import { DOCKER_BIN } from './helpers/docker-bin.js';
 
-const DOCKER = '/usr/local/bin/docker';
-const skip = process.getuid?.() !== 0 ? 'requires root' : !existsSync(DOCKER) ? 'no docker CLI at /usr/local/bin/docker' : false;
+const DOCKER = DOCKER_BIN;
+const skip = process.getuid?.() !== 0 ? 'requires root' : !existsSync(DOCKER) ? 'no docker CLI (looked in /usr/local/bin and /usr/bin)' : false;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('docker CLI', { skip }, () => {

@@ -16,9 +16,10 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { dockerArchive, imageTree, patchSize, tarOf, type Entry } from './helpers/archives.js';
+import { DOCKER_BIN } from './helpers/docker-bin.js';
 
 const isRoot = process.getuid?.() === 0;
-const DOCKER = '/usr/local/bin/docker';
+const DOCKER = DOCKER_BIN;
 
 /** Paths a hostile tar aims at; none may exist after any test. */
 const tag = randomBytes(6).toString('hex');

@@ -21,9 +21,10 @@ import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { dockerdSkip, startDockerd } from './helpers/dockerd.js';
 import { busyboxTar, ociBusyboxTar } from './helpers/images.js';
 import { dockerArchive, imageId, imageTree, sha256hex, tarOf, type ArchiveImage } from './helpers/archives.js';
+import { DOCKER_BIN } from './helpers/docker-bin.js';
 
 const isRoot = process.getuid?.() === 0;
-const DOCKER = '/usr/local/bin/docker';
+const DOCKER = DOCKER_BIN;
 const noDocker = existsSync(DOCKER) ? false : `no docker CLI at ${DOCKER}`;
 const pexec = promisify(execFile);
 

@@ -25,9 +25,10 @@ import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
 import { freePort, leftovers, runTool, type ToolResult } from './helpers/clients.js';
 import { DOCKERD, startDockerd, type Dockerd } from './helpers/dockerd.js';
+import { DOCKER_BIN } from './helpers/docker-bin.js';
 
-const DOCKER = '/usr/local/bin/docker';
-const skip = process.getuid?.() !== 0 ? 'requires root' : !existsSync(DOCKER) ? 'no docker CLI at /usr/local/bin/docker' : false;
+const DOCKER = DOCKER_BIN;
+const skip = process.getuid?.() !== 0 ? 'requires root' : !existsSync(DOCKER) ? 'no docker CLI (looked in /usr/local/bin and /usr/bin)' : false;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sh = (cmd: string, args: string[]) => runTool(cmd, args, { timeoutMs: 20_000 });
 const must = async (cmd: string, args: string[]) => {

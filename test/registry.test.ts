@@ -17,6 +17,7 @@ import type { FlagValues } from '../src/cli/flags.js';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
 import { startRegistry, type TestRegistry } from './helpers/registry.js';
+import { DOCKER_BIN } from './helpers/docker-bin.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -147,9 +148,9 @@ describe('registry pull and push', { skip: isRoot ? false : 'requires root: hako
   });
 
   it('works with the docker CLI', async (t) => {
-    if (!existsSync('/usr/local/bin/docker')) return t.skip('no docker CLI');
+    if (!existsSync(DOCKER_BIN)) return t.skip('no docker CLI');
     const reg = registries[0]!;
-    const docker = (...args: string[]) => run('/usr/local/bin/docker', ['-H', `unix://${d.socket}`, ...args], { env: { ...process.env, DOCKER_CONFIG: d.tmp } });
+    const docker = (...args: string[]) => run(DOCKER_BIN, ['-H', `unix://${d.socket}`, ...args], { env: { ...process.env, DOCKER_CONFIG: d.tmp } });
     await rmi(`${reg.host}/busybox:latest`);
     const p = await docker('pull', `${reg.host}/busybox:latest`);
     assert.match(p.stdout, /Pull complete|Already exists/);

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
+import { DOCKER_BIN } from './helpers/docker-bin.js';
 
 const isRoot = process.getuid?.() === 0;
-const dockerBin = '/usr/local/bin/docker';
+const dockerBin = DOCKER_BIN;
 const exec = promisify(execFile);
 const q = (f: Record<string, string[]>) => encodeURIComponent(JSON.stringify(f));
 

@@ -7,9 +7,10 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestDaemon } from './daemon.js';
+import { DOCKER_BIN } from './docker-bin.js';
 
 const exec = promisify(execFile);
-export const DOCKER = '/usr/local/bin/docker';
+export const DOCKER = DOCKER_BIN;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Why these tests cannot run here, or false. */
@@ -95,4 +96,13 @@ export async function settledLeftovers(d: Pick<TestDaemon, 'instance' | 'dataRoo
     if (left.length === 0 || Date.now() > deadline) return left;
     await sleep(200);
   }
+}
+
+/** Removes every container of the daemon, waits for the host clean-up, stops it, and returns what its instance still holds. */
+export async function stopChecked(d: TestDaemon): Promise<string[]> {
+  const ids = (await dockerCli(d, ['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+  if (ids.length) await dockerCli(d, ['rm', '-f', ...ids]);
+  const left = await settledLeftovers(d);
+  await d.stop();
+  return left;
 }
