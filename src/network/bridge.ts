@@ -4,7 +4,18 @@
  * netns under its final name (eth0, eth1, ...). Wiring one endpoint is two `ip -batch`
  * runs: one in the host, one in the netns.
  */
+import { createHash } from 'node:crypto';
 import type { IpTool } from '../platform/ip.js';
+
+/**
+ * A fixed, locally administered MAC for a bridge, from its name. Without one the kernel
+ * gives the bridge the lowest MAC of its ports, so it changes as containers come and go
+ * and every container's ARP entry for its gateway goes stale (docker sets one too).
+ */
+export function bridgeMac(name: string): string {
+  const h = createHash('sha256').update(`hako-bridge:${name}`).digest();
+  return ['02', ...[...h.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
 
 export interface AttachSpec {
   bridge: string;
@@ -26,7 +37,7 @@ export class BridgeDriver {
 
   async createBridge(name: string, gateway: string, prefix: number, mtu?: number): Promise<void> {
     await this.ip.batch([
-      `link add ${name} type bridge${mtu ? ` mtu ${mtu}` : ''}`,
+      `link add ${name} address ${bridgeMac(name)} type bridge${mtu ? ` mtu ${mtu}` : ''}`,
       `addr add ${gateway}/${prefix} dev ${name}`,
       `link set ${name} up`,
     ]);
@@ -34,7 +45,7 @@ export class BridgeDriver {
 
   /** Makes sure an existing bridge carries the gateway address and is up (daemon restart). */
   async repairBridge(name: string, gateway: string, prefix: number): Promise<void> {
-    await this.ip.batchForce([`addr replace ${gateway}/${prefix} dev ${name}`, `link set ${name} up`]);
+    await this.ip.batchForce([`link set ${name} address ${bridgeMac(name)}`, `addr replace ${gateway}/${prefix} dev ${name}`, `link set ${name} up`]);
   }
 
   async deleteBridge(name: string): Promise<void> {

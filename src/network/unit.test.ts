@@ -13,6 +13,7 @@ import { bridgeName, isOurVeth, vethName } from './names.js';
 import { buildQuery, buildResponse, parseAnswers, parseQuery } from './dnsmsg.js';
 import { hostsFile, resolvFile } from './etcfiles.js';
 import { NetworkManager } from './manager.js';
+import { bridgeMac } from './bridge.js';
 
 const net = (over: Partial<NetworkRow> = {}): NetworkRow => ({ id: 'n1', name: 'n1', driver: 'bridge', created: '',
   internal: false, attachable: false, builtin: false, bridge: 'hako-n1', subnet: '10.9.0.0/29', gateway: '10.9.0.1',
@@ -128,7 +129,7 @@ test('manager over fakes: one nft transaction per change, two ip batches per end
   await m.init();
   assert.equal(m.defaultBridge().bridge, 'hk0');
   assert.equal(m.defaultBridge().subnet, '172.17.0.0/16');
-  assert.ok(ip.all().includes('link add hk0 type bridge'));
+  assert.ok(ip.all().includes(`link add hk0 address ${bridgeMac('hk0')} type bridge`));
   const n = await m.createNetwork({ name: 'app', subnet: '10.7.0.0/24', internal: true });
   assert.match(fw.last(), /iifname "hk-[0-9a-f]{12}" oifname != "hk-[0-9a-f]{12}" drop/);
   assert.match(fw.restores.at(-1)!, /-A HK-FORWARD -i hk0 -j ACCEPT/);
@@ -145,4 +146,11 @@ test('manager over fakes: one nft transaction per change, two ip batches per end
   assert.match(ip.all().at(-1)!, new RegExp(`^link del ${e.veth}$`));
   await m.removeNetwork(n.id);
   assert.throws(() => m.find('app'), /network app not found/);
+});
+
+test('a bridge gets a fixed unicast, locally administered MAC from its name', () => {
+  const m = bridgeMac('hako0');
+  assert.match(m, /^02(:[0-9a-f]{2}){5}$/);
+  assert.equal(bridgeMac('hako0'), m);
+  assert.notEqual(bridgeMac('hako-0123456789'), m);
 });
