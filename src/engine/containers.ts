@@ -17,6 +17,7 @@ import { conmonCreate } from '../runtime/conmon.js';
 import { readLog } from '../runtime/logs.js';
 import { hostCgroups, type CgroupReader } from '../runtime/cgroups.js';
 import { buildResources, buildSpec, cgroupsPath, hostnameOf } from '../runtime/spec.js';
+import type { DaemonSeccomp } from '../runtime/seccomp.js';
 import type { AttachOptions, AttachSession, ContainerListOptions, ContainerNetworker, ContainerService, EventService, ExecCreateBody, ImageResolver, LogsOptions, VolumeMounter } from './types.js';
 import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
@@ -42,6 +43,8 @@ export interface ContainerServiceOptions {
   networker?: ContainerNetworker;
   volumes?: VolumeMounter;
   cgroups?: CgroupReader;
+  /** `hakod --seccomp-profile`: builtin (default), unconfined, or a decoded profile file. */
+  seccomp?: DaemonSeccomp;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -153,7 +156,7 @@ export class OciContainerService implements ContainerService {
     const spec = buildSpec({
       id: c.id, config: c.config, hostConfig: c.hostConfig, image: { architecture: '', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} },
       rootfs, containerDir: this.paths.dir(c.id), dataRoot: this.o.dataRoot, instance: this.o.instance, namespaces: ns,
-      passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'),
+      passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'), seccomp: this.o.seccomp,
     });
     spec.process.args = [c.path, ...c.args];
     for (const m of spec.mounts) if (m.type === 'bind' && m.source?.startsWith(join(this.o.dataRoot, 'volumes'))) mkdirSync(m.source, { recursive: true });
