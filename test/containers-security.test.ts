@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
@@ -56,6 +56,18 @@ describe('seccomp and security options', { skip: skipReason() }, () => {
     assert.equal(await seccompMode(['--privileged']), 'Seccomp: 0');
     assert.equal(await seccompMode(['--security-opt', 'seccomp=builtin']), 'Seccomp: 2');
     assert.equal(await seccompMode(['--runtime', 'runc']), 'Seccomp: 2');
+  });
+
+  it('hands crun the filter it compiled for the first container to later ones with the same profile', async () => {
+    const id = await ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000']);
+    const spec = JSON.parse(readFileSync(join(d.execRoot, 'containers', id, 'config.json'), 'utf8')) as { annotations?: Record<string, string>; linux: { seccomp?: unknown } };
+    const bpf = Buffer.from(spec.annotations?.['run.oci.seccomp_bpf_data'] ?? '', 'base64');
+    assert.ok(bpf.length > 0 && bpf.length % 8 === 0, 'a precompiled filter in the annotation');
+    assert.ok(spec.linux.seccomp, 'linux.seccomp kept for runc and readers');
+    assert.match(await ok(['exec', id, 'grep', '^Seccomp:', '/proc/self/status']), /2$/);
+    const r = await docker(['exec', id, 'unshare', '-U', 'true']);
+    assert.match(r.stderr, /Operation not permitted/);
+    await ok(['rm', '-f', id]);
   });
 
   it('blocks unshare and mount with EPERM unless unconfined or given CAP_SYS_ADMIN', async () => {
