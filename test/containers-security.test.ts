@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
@@ -124,6 +124,11 @@ describe('seccomp and security options', { skip: skipReason() }, () => {
     await ok(['run', '--rm', '--network', 'none', '--security-opt', `seccomp=${file}`, 'busybox', 'unshare', '-U', 'true']);
     // --privileged with the container's own profile keeps that profile, as dockerd does.
     assert.match(await ok(['run', '--rm', '--network', 'none', '--privileged', '--security-opt', `seccomp=${file}`, 'busybox', 'grep', '^Seccomp:', '/proc/self/status']), /2$/);
+    // hako's own CLI reads the file the same way.
+    const h = spawnSync(join(repoRoot, 'bin', 'hako'), ['run', '--rm', '--network', 'none', '--security-opt', `seccomp=${file}`, 'busybox', 'mkdir', '/tmp/y'],
+      { env: { ...process.env, HAKO_HOST: `unix://${d.socket}`, NODE_OPTIONS: '' }, encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(h.status, 0);
+    assert.match(h.stderr, /Permission denied/, `hako run: ${h.stderr}`);
     const id = await ok(['create', '--security-opt', `seccomp=${file}`, 'busybox', 'true']);
     const opts = JSON.parse(await ok(['inspect', '-f', '{{json .HostConfig.SecurityOpt}}', id])) as string[];
     assert.match(opts[0]!, /^seccomp=\{"defaultAction":"SCMP_ACT_ALLOW"/, 'the CLI sent the compact JSON text');
