@@ -118,7 +118,7 @@ function rules(): DockerSyscall[] {
   return out;
 }
 
-/** The default profile in docker's format (what `hakod --print-seccomp-profile` would show). */
+/** The default profile in docker's format (JSON.stringify gives a file `--security-opt seccomp=FILE` accepts). */
 export const DEFAULT_PROFILE: DockerSeccompProfile = {
   defaultAction: 'SCMP_ACT_ERRNO',
   defaultErrnoRet: EPERM,
