@@ -53,6 +53,7 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
   const clog = log.child({ component: 'containers' });
   const containers = new OciContainerService({
     db, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, instance: cfg.instance, runtime, images, events, networker, volumes,
+    seccomp: cfg.seccompProfileData ?? (cfg.seccompProfile === 'unconfined' ? 'unconfined' : 'builtin'),
     log: (msg, fields) => clog.info(msg, fields),
   });
   images.setUsers((imageId) => containers.store.all().filter((c) => c.imageId === imageId).map((c) => c.id));
@@ -87,7 +88,7 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
   const system = new HostSystemService({
     images: engine.images, containers: engine.containers, volumes: engine.volumes, eventListeners: () => events.subscribers,
     id: engineId(cfg.dataRoot), ...build, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, instance: cfg.instance,
-    defaultRuntime: cfg.defaultRuntime, runtimes, debug: cfg.logLevel === 'debug',
+    defaultRuntime: cfg.defaultRuntime, runtimes, debug: cfg.logLevel === 'debug', seccompProfile: cfg.seccompProfile,
     warnings: runtimes[cfg.defaultRuntime] ? [] : [`WARNING: default runtime ${cfg.defaultRuntime} is not installed`],
   });
   await system.probe();

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, parseDaemonArgs } from './config.js';
 
 const run = (args: string[]) => {
@@ -19,4 +22,22 @@ test('bad --bip and pools are refused with what was expected', () => {
   assert.throws(() => run(['--bip', '10.201.7.1']), (e: unknown) => e instanceof ConfigError && /invalid bip "10.201.7.1"/.test((e as Error).message));
   assert.throws(() => run(['--default-address-pool', 'base=10.0.0.0/24,size=16']), /invalid default address pool/);
   assert.throws(() => run(['--default-address-pool', 'size=24']), /invalid default address pool/);
+});
+
+test('--seccomp-profile and daemon.json seccomp-profile: builtin, unconfined or a profile file', () => {
+  assert.equal(run([]).seccompProfile, 'builtin');
+  assert.equal(run(['--seccomp-profile', 'unconfined']).seccompProfile, 'unconfined');
+  const dir = mkdtempSync(join(tmpdir(), 'hako-cfg-'));
+  const file = join(dir, 'p.json');
+  writeFileSync(file, '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}');
+  const c = run(['--seccomp-profile', file]);
+  assert.equal(c.seccompProfile, file);
+  assert.equal(c.seccompProfileData?.defaultAction, 'SCMP_ACT_ERRNO');
+  const cfg = join(dir, 'daemon.json');
+  writeFileSync(cfg, JSON.stringify({ 'seccomp-profile': 'unconfined' }));
+  const r = parseDaemonArgs(['--config-file', cfg]);
+  assert.equal(r.kind === 'run' && r.config.seccompProfile, 'unconfined');
+  assert.throws(() => run(['--seccomp-profile', join(dir, 'missing.json')]), /^Error: opening seccomp profile \(.*missing\.json\) failed|opening seccomp profile/);
+  writeFileSync(file, '{"defaultAction":');
+  assert.throws(() => run(['--seccomp-profile', file]), (e: unknown) => e instanceof ConfigError && /Decoding seccomp profile failed/.test((e as Error).message));
 });

@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LEVELS, type Level } from './log.js';
+import { parseProfile } from '../runtime/seccomp-docker.js';
+import type { DockerSeccompProfile } from '../runtime/seccomp-types.js';
 
 export interface TlsConfig {
   ca: string;
@@ -31,6 +33,10 @@ export interface DaemonConfig {
   bip?: string;
   /** dockerd's --default-address-pool / "default-address-pools": where network subnets come from. */
   defaultAddressPools?: { base: string; size: number }[];
+  /** dockerd's --seccomp-profile: 'builtin' (default), 'unconfined' or the path of a docker-format profile. */
+  seccompProfile: string;
+  /** The decoded profile when seccompProfile is a path. */
+  seccompProfileData?: DockerSeccompProfile;
 }
 
 export type ParseResult = { kind: 'run'; config: DaemonConfig } | { kind: 'help' } | { kind: 'version' };
@@ -56,6 +62,7 @@ Options:
       --tlscacert, --tlscert, --tlskey string   TLS files for tcp:// hosts
       --bip string              Address and prefix of the default bridge (e.g. 10.200.0.1/24)
       --default-address-pool list  Subnets for networks: base=10.10.0.0/16,size=24 (repeatable)
+      --seccomp-profile string  Seccomp profile for containers: builtin, unconfined or a JSON file (default "builtin")
       --insecure-registry list  Registry reached without TLS verification (host:port or CIDR)
       --registry-mirror list    Mirror to pull docker.io images from (URL)
   -v, --version                 Print version information and quit
@@ -80,6 +87,7 @@ const options = {
   'registry-mirror': { type: 'string', multiple: true },
   bip: { type: 'string' },
   'default-address-pool': { type: 'string', multiple: true },
+  'seccomp-profile': { type: 'string' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -90,7 +98,7 @@ const fileKeys: Record<string, string> = {
   debug: 'debug', 'default-runtime': 'default-runtime', instance: 'instance', tlsverify: 'tlsverify',
   tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
   'insecure-registries': 'insecure-registry', 'registry-mirrors': 'registry-mirror',
-  bip: 'bip', 'default-address-pools': 'default-address-pool',
+  bip: 'bip', 'default-address-pools': 'default-address-pool', 'seccomp-profile': 'seccomp-profile',
 };
 
 export class ConfigError extends Error {}
@@ -169,7 +177,25 @@ function build(m: Record<string, unknown>, configFile: string): DaemonConfig {
     insecureRegistries: strList(m['insecure-registry'], 'insecure-registries'),
     registryMirrors: strList(m['registry-mirror'], 'registry-mirrors'),
     bip: bipOf(m.bip), defaultAddressPools: poolsOf(m['default-address-pool']),
+    ...seccompOf(m['seccomp-profile']),
   };
+}
+
+/** dockerd's setupSeccompProfile: builtin, unconfined, or a profile file read (and here also checked) at start. */
+function seccompOf(v: unknown): { seccompProfile: string; seccompProfileData?: DockerSeccompProfile } {
+  const p = str(v, 'seccomp-profile') ?? 'builtin';
+  if (p === 'builtin' || p === 'unconfined') return { seccompProfile: p };
+  let text: string;
+  try {
+    text = readFileSync(p, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`opening seccomp profile (${p}) failed: ${(e as Error).message}`);
+  }
+  try {
+    return { seccompProfile: p, seccompProfileData: parseProfile(text) };
+  } catch (e) {
+    throw new ConfigError(`seccomp profile (${p}): ${(e as Error).message}`);
+  }
 }
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;

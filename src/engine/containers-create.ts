@@ -4,6 +4,7 @@ import type { ImageConfig } from '../core/oci.js';
 import { newId, randomName, validContainerName } from '../core/ids.js';
 import { invalid } from '../core/errors.js';
 import { resolveCommand } from '../runtime/spec.js';
+import { validateSecurityOpts } from '../runtime/seccomp.js';
 import { newState, type ContainerRecord } from './containers-store.js';
 
 export function buildRecord(body: ContainerCreateBody, name: string | undefined, image: { id: string; config: ImageConfig; layerDirs: string[] }): ContainerRecord {
@@ -43,6 +44,7 @@ function validateHostConfig(hc: HostConfig): void {
   if (hc.AutoRemove && rp?.Name && rp.Name !== 'no') throw invalid('can\'t create \'AutoRemove\' container with restart policy');
   if (hc.Memory && hc.Memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
   if (hc.NanoCpus && (hc.CpuQuota || hc.CpuPeriod)) throw invalid('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+  validateSecurityOpts(hc);
 }
 
 /** Whether the restart policy restarts a container that exited with `code`. */

@@ -17,6 +17,8 @@ import { conmonCreate } from '../runtime/conmon.js';
 import { readLog } from '../runtime/logs.js';
 import { hostCgroups, type CgroupReader } from '../runtime/cgroups.js';
 import { buildResources, buildSpec, cgroupsPath, hostnameOf } from '../runtime/spec.js';
+import type { DaemonSeccomp } from '../runtime/seccomp.js';
+import { SeccompBpfCache } from '../runtime/seccomp-cache.js';
 import type { AttachOptions, AttachSession, ContainerListOptions, ContainerNetworker, ContainerService, EventService, ExecCreateBody, ImageResolver, LogsOptions, VolumeMounter } from './types.js';
 import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
@@ -42,6 +44,8 @@ export interface ContainerServiceOptions {
   networker?: ContainerNetworker;
   volumes?: VolumeMounter;
   cgroups?: CgroupReader;
+  /** `hakod --seccomp-profile`: builtin (default), unconfined, or a decoded profile file. */
+  seccomp?: DaemonSeccomp;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -65,6 +69,7 @@ export class OciContainerService implements ContainerService {
   private readonly hostBatch = new HostBatch();
   readonly execs: ExecManager;
   readonly health: HealthMonitor;
+  private readonly seccompBpf = new SeccompBpfCache();
 
   constructor(readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.db);
@@ -122,8 +127,9 @@ export class OciContainerService implements ContainerService {
       const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c)), t.timed('network', this.wireNetwork(c)));
       t.step('storageAndNetwork');
       writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
-      this.writeBundle(c, rootfs, ns); t.step('writeBundle');
+      const bpfKey = this.writeBundle(c, rootfs, ns); t.step('writeBundle');
       const { pid } = await this.launch(c); t.step('conmonCreate');
+      if (bpfKey) this.seccompBpf.learn(bpfKey, this.runtimeFor(c).root, c.id);
       await this.connectPendingAttach(c); t.step('attach');
       await this.runtimeFor(c).start(c.id); t.step('runtimeStart');
       this.markStarted(c, pid); t.step('markStarted');
@@ -149,16 +155,19 @@ export class OciContainerService implements ContainerService {
     return { ns, net: await connectNetwork(this, c, ns) };
   }
 
-  private writeBundle(c: ContainerRecord, rootfs: string, ns: Awaited<ReturnType<typeof planNamespaces>>): void {
+  /** Writes config.json; returns the seccomp cache key to learn after create (crun compiles it this time). */
+  private writeBundle(c: ContainerRecord, rootfs: string, ns: Awaited<ReturnType<typeof planNamespaces>>): string | undefined {
     const spec = buildSpec({
       id: c.id, config: c.config, hostConfig: c.hostConfig, image: { architecture: '', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} },
       rootfs, containerDir: this.paths.dir(c.id), dataRoot: this.o.dataRoot, instance: this.o.instance, namespaces: ns,
-      passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'),
+      passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'), seccomp: this.o.seccomp,
     });
     spec.process.args = [c.path, ...c.args];
     for (const m of spec.mounts) if (m.type === 'bind' && m.source?.startsWith(join(this.o.dataRoot, 'volumes'))) mkdirSync(m.source, { recursive: true });
+    const bpfKey = this.seccompBpf.prepare(spec, this.runtimeFor(c).name);
     mkdirSync(this.paths.bundle(c.id), { recursive: true });
     writeFileSync(join(this.paths.bundle(c.id), 'config.json'), JSON.stringify(spec));
+    return bpfKey;
   }
 
   private launch(c: ContainerRecord): Promise<{ pid: number }> {

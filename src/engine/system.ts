@@ -30,6 +30,8 @@ export interface SystemDeps {
   /** Start-up warnings to show in /info (e.g. a runtime fallback). */
   warnings?: string[];
   host?: () => HostFacts;
+  /** dockerd's seccomp profile name for /info: builtin (default), unconfined or the profile's path. */
+  seccompProfile?: string;
 }
 
 const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
@@ -103,7 +105,7 @@ export class HostSystemService implements SystemService {
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: true, Isolation: '', InitBinary: '',
       ContainerdCommit: { ID: '', Expected: '' }, RuncCommit: commit(this.d.defaultRuntime), InitCommit: { ID: '', Expected: '' },
-      SecurityOptions: [h.cgroupVersion === '2' ? 'name=cgroupns' : ''].filter(Boolean),
+      SecurityOptions: [`name=seccomp,profile=${this.d.seccompProfile ?? 'builtin'}`, h.cgroupVersion === '2' ? 'name=cgroupns' : ''].filter(Boolean),
       DefaultAddressPools: [], CDISpecDirs: [], Warnings: orNull(this.warnings(h)),
     };
   }
@@ -129,6 +131,7 @@ export class HostSystemService implements SystemService {
 
   private warnings(h: HostFacts): string[] {
     const w = [...(this.d.warnings ?? [])];
+    if ((this.d.seccompProfile ?? 'builtin') !== 'builtin') w.push('WARNING: daemon is not using the default seccomp profile');
     if (!h.limits.swap) w.push('WARNING: No swap limit support');
     if (!h.ipv4Forwarding) w.push('WARNING: IPv4 forwarding is disabled');
     return w;

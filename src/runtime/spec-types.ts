@@ -1,3 +1,4 @@
+import type { OciSeccomp } from './seccomp-types.js';
 /** The parts of the OCI runtime-spec config.json that hako writes (runtime-spec v1.0.2 names). */
 
 export interface OciMount {
@@ -64,6 +65,7 @@ export interface OciSpec {
     readonlyPaths?: string[];
     devices?: { path: string; type: string; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }[];
     rootfsPropagation?: string;
+    seccomp?: OciSeccomp;
   };
   annotations?: Record<string, string>;
 }

@@ -2,7 +2,7 @@
  * Builds an OCI runtime config.json from a container's docker config, host config and
  * image config. Pure: every host fact it needs (passwd/group text, namespace paths)
  * comes in through SpecInput, so it is tested without root.
- * Seccomp is not applied yet (the runtime's default is no filter).
+ * linux.seccomp comes from seccomp.ts (hako's default profile unless told otherwise).
  */
 import type { ContainerConfig, HostConfig } from '../core/docker.js';
 import type { ImageConfig } from '../core/oci.js';
@@ -11,6 +11,8 @@ import type { OciNamespace, OciResources, OciRlimit, OciSpec } from './spec-type
 import { ALL_CAPS, DEFAULT_CAPS, DEFAULT_DEVICE_RULES, DEFAULT_NOFILE, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from './spec-defaults.js';
 import { resolveUser } from './spec-user.js';
 import { buildMounts } from './spec-mounts.js';
+import { hostBoundingCaps } from './caps-host.js';
+import { parseSecurityOpts, seccompFor, type DaemonSeccomp } from './seccomp.js';
 
 export type NsType = OciNamespace['type'];
 /** Per namespace: absent = a new one, 'host' = the host's, otherwise the path to join. */
@@ -31,6 +33,8 @@ export interface SpecInput {
   /** Text of the rootfs's /etc/passwd and /etc/group ('' when absent). */
   passwd: string;
   group: string;
+  /** The daemon's seccomp profile (`hakod --seccomp-profile`); default: hako's builtin one. */
+  seccomp?: DaemonSeccomp;
 }
 
 const strs = (v: string[] | string | null | undefined): string[] | undefined =>
@@ -62,10 +66,10 @@ export function buildEnv(c: ContainerConfig, img: ImageConfig, hostname: string)
 const capName = (c: string) => { const u = c.toUpperCase(); return u.startsWith('CAP_') ? u : `CAP_${u}`; };
 
 export function buildCaps(hc: HostConfig): string[] {
-  if (hc.Privileged) return [...ALL_CAPS];
+  if (hc.Privileged) return [...hostBoundingCaps()];
   const add = (hc.CapAdd ?? []).map(capName);
   const drop = (hc.CapDrop ?? []).map(capName);
-  let caps = add.includes('CAP_ALL') ? [...ALL_CAPS] : [...DEFAULT_CAPS];
+  let caps = add.includes('CAP_ALL') ? [...hostBoundingCaps()] : [...DEFAULT_CAPS];
   if (drop.includes('CAP_ALL')) caps = [];
   for (const a of add) if (a !== 'CAP_ALL' && !caps.includes(a)) caps.push(a);
   for (const d of drop) if (d !== 'CAP_ALL' && !add.includes(d)) caps = caps.filter((x) => x !== d);
@@ -134,6 +138,7 @@ export function buildSpec(inp: SpecInput): OciSpec {
   const hostname = hostnameOf(c, inp.id);
   const user = resolveUser(c.User || img.config?.User, inp.passwd, inp.group, hc.GroupAdd ?? []);
   const caps = buildCaps(hc);
+  const seccomp = seccompFor(hc, caps, inp.seccomp);
   const [h, w] = hc.ConsoleSize ?? [0, 0];
   return {
     ociVersion: '1.0.2',
@@ -146,7 +151,7 @@ export function buildSpec(inp: SpecInput): OciSpec {
       cwd: c.WorkingDir || img.config?.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: buildRlimits(hc),
-      noNewPrivileges: (hc.SecurityOpt ?? []).includes('no-new-privileges'),
+      noNewPrivileges: parseSecurityOpts(hc.SecurityOpt).noNewPrivileges,
       ...(hc.OomScoreAdj ? { oomScoreAdj: hc.OomScoreAdj } : {}),
     },
     root: { path: inp.rootfs, readonly: !!hc.ReadonlyRootfs },
@@ -160,6 +165,7 @@ export function buildSpec(inp: SpecInput): OciSpec {
       maskedPaths: hc.Privileged ? [] : hc.MaskedPaths ?? MASKED_PATHS,
       readonlyPaths: hc.Privileged ? [] : hc.ReadonlyPaths ?? READONLY_PATHS,
       rootfsPropagation: 'rprivate',
+      ...(seccomp ? { seccomp } : {}),
     },
   };
 }

@@ -9,6 +9,7 @@ import { ramInBytes } from '../render/units.js';
 import { parseGoDuration } from '../render/time.js';
 import { parsePorts } from './ports.js';
 import { parseMount, parseTmpfs, parseVolumes } from './mounts.js';
+import { parseSecurityFlags } from './security.js';
 
 export interface CreateRequest {
   image: string;
@@ -132,6 +133,7 @@ function hostConfig(f: FlagValues): { hc: HostConfig; endpoints?: Record<string,
   const hc: HostConfig = {};
   const ports = parsePorts(strs(f, 'publish'), strs(f, 'expose'));
   const vols = parseVolumes(strs(f, 'volume'));
+  const sec = parseSecurityFlags(strs(f, 'security-opt'));
   resources(f, hc);
   const endpoints = networking(f, hc);
   Object.assign(hc, {
@@ -146,7 +148,9 @@ function hostConfig(f: FlagValues): { hc: HostConfig; endpoints?: Record<string,
     ReadonlyRootfs: f['read-only'] === true,
     CapAdd: orNull(strs(f, 'cap-add')),
     CapDrop: orNull(strs(f, 'cap-drop')),
-    SecurityOpt: orNull(strs(f, 'security-opt')),
+    SecurityOpt: orNull(sec.securityOpt),
+    MaskedPaths: sec.maskedPaths,
+    ReadonlyPaths: sec.readonlyPaths,
     PidMode: str(f, 'pid'),
     IpcMode: str(f, 'ipc'),
     UTSMode: str(f, 'uts'),
