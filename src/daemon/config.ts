@@ -31,6 +31,8 @@ export interface DaemonConfig {
   bip?: string;
   /** dockerd's --default-address-pool / "default-address-pools": where network subnets come from. */
   defaultAddressPools?: { base: string; size: number }[];
+  /** dockerd's --userns-remap: "default" (the hako user) or USER[:GROUP]; unset = no remapping. */
+  usernsRemap?: string;
 }
 
 export type ParseResult = { kind: 'run'; config: DaemonConfig } | { kind: 'help' } | { kind: 'version' };
@@ -58,6 +60,7 @@ Options:
       --default-address-pool list  Subnets for networks: base=10.10.0.0/16,size=24 (repeatable)
       --insecure-registry list  Registry reached without TLS verification (host:port or CIDR)
       --registry-mirror list    Mirror to pull docker.io images from (URL)
+      --userns-remap string     User/Group setting for user namespaces: default (user hako) or USER[:GROUP]
   -v, --version                 Print version information and quit
   -h, --help                    Print this help
 `;
@@ -80,6 +83,7 @@ const options = {
   'registry-mirror': { type: 'string', multiple: true },
   bip: { type: 'string' },
   'default-address-pool': { type: 'string', multiple: true },
+  'userns-remap': { type: 'string' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -90,7 +94,7 @@ const fileKeys: Record<string, string> = {
   debug: 'debug', 'default-runtime': 'default-runtime', instance: 'instance', tlsverify: 'tlsverify',
   tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
   'insecure-registries': 'insecure-registry', 'registry-mirrors': 'registry-mirror',
-  bip: 'bip', 'default-address-pools': 'default-address-pool',
+  bip: 'bip', 'default-address-pools': 'default-address-pool', 'userns-remap': 'userns-remap',
 };
 
 export class ConfigError extends Error {}
@@ -168,8 +172,14 @@ function build(m: Record<string, unknown>, configFile: string): DaemonConfig {
     logLevel: level, defaultRuntime: runtime, instance, configFile, tls,
     insecureRegistries: strList(m['insecure-registry'], 'insecure-registries'),
     registryMirrors: strList(m['registry-mirror'], 'registry-mirrors'),
-    bip: bipOf(m.bip), defaultAddressPools: poolsOf(m['default-address-pool']),
+    bip: bipOf(m.bip), defaultAddressPools: poolsOf(m['default-address-pool']), usernsRemap: remapOf(m['userns-remap']),
   };
+}
+
+function remapOf(v: unknown): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || !/^[^:\s]+(:[^:\s]+)?$/.test(v)) throw new ConfigError(`invalid userns-remap "${String(v)}": use default or USER[:GROUP]`);
+  return v;
 }
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;

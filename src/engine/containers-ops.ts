@@ -1,6 +1,7 @@
 /** Namespace planning, network wiring, attach sessions, top and stats for OciContainerService. */
 import { Readable, PassThrough } from 'node:stream';
 import { constants } from 'node:os';
+import { readlink } from 'node:fs/promises';
 import { conflict, invalid } from '../core/errors.js';
 import { run } from '../platform/exec.js';
 import { attachSocket } from '../runtime/monitor.js';
@@ -8,6 +9,8 @@ import { cgroupsPath, hostnameOf, type NamespacePlan } from '../runtime/spec.js'
 import type { AttachOptions, AttachSession } from './types.js';
 import type { ContainerRecord } from './containers-store.js';
 import { createNetns } from './containers-host.js';
+import { createUsernsNetns } from './userns-netns.js';
+import type { IdMapping } from './userns.js';
 import type { ContainerStore } from './containers-store.js';
 import type { ContainerPaths } from './containers-host.js';
 import type { CgroupReader } from '../runtime/cgroups.js';
@@ -18,7 +21,8 @@ export interface OpsHost {
   store: ContainerStore;
   paths: ContainerPaths;
   cgroups: CgroupReader;
-  o: { instance: string; networker?: ContainerNetworker };
+  o: { instance: string; execRoot: string; networker?: ContainerNetworker };
+  userns?: { mappingFor(hc: ContainerRecord['hostConfig']): Promise<IdMapping | undefined> };
 }
 
 const NS_FILE = { network: 'net', pid: 'pid', ipc: 'ipc', uts: 'uts' } as const;
@@ -38,10 +42,22 @@ export async function planNamespaces(svc: OpsHost, c: ContainerRecord): Promise<
       if (other.id === c.id) throw invalid(`cannot join own ${WHAT[type]}`);
       if (!other.state.Running) throw conflict(`cannot join ${WHAT[type]} of a non running container: ${ref}`);
       plan[type] = `/proc/${other.state.Pid}/ns/${NS_FILE[type]}`;
+      if (type === 'network') plan.user = await joinedUserns(other.state.Pid);
     }
   }
-  if (!plan.network && svc.o.networker && !['none'].includes(hc.NetworkMode ?? '')) plan.network = await createNetns(svc.paths, c.id);
+  const idmap = await svc.userns?.mappingFor(hc);
+  if (!idmap) delete plan.user;
+  if (!plan.network && svc.o.networker && !['none'].includes(hc.NetworkMode ?? '')) {
+    if (idmap) Object.assign(plan, await createUsernsNetns(svc.o.execRoot, c.id, idmap).then((r) => ({ user: r.user, network: r.net })));
+    else plan.network = await createNetns(svc.paths, c.id);
+  }
   return plan;
+}
+
+/** The user namespace of a container whose network is joined, when it is not the host's (joined too, as its owner). */
+async function joinedUserns(pid: number): Promise<string | undefined> {
+  const [theirs, ours] = await Promise.all([readlink(`/proc/${pid}/ns/user`).catch(() => ''), readlink('/proc/self/ns/user')]);
+  return theirs && theirs !== ours ? `/proc/${pid}/ns/user` : undefined;
 }
 
 /** Calls the networker for a netns the daemon created; otherwise "none" (lo only) and default etc files. */

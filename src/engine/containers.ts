@@ -28,6 +28,7 @@ import { ExecManager } from './containers-exec.js';
 import { HealthMonitor, withHealthStatus, matchesHealth } from './containers-health.js';
 import * as archive from './containers-archive.js';
 import { restoreContainers } from './containers-restore.js';
+import { UsernsRemapper, prepareRemappedStorage, ownForContainer, type IdMapping } from './userns.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
 
 export interface ContainerServiceOptions {
@@ -42,6 +43,8 @@ export interface ContainerServiceOptions {
   networker?: ContainerNetworker;
   volumes?: VolumeMounter;
   cgroups?: CgroupReader;
+  /** User namespace remapping (daemon-wide --userns-remap and per-container UsernsMode "remap"). */
+  userns?: UsernsRemapper;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -65,6 +68,7 @@ export class OciContainerService implements ContainerService {
   private readonly hostBatch = new HostBatch();
   readonly execs: ExecManager;
   readonly health: HealthMonitor;
+  readonly userns: UsernsRemapper;
 
   constructor(readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.db);
@@ -76,6 +80,7 @@ export class OciContainerService implements ContainerService {
     this.exits = new ExitWatcher(this.paths.exitDir);
     this.execs = new ExecManager(this);
     this.health = new HealthMonitor(this);
+    this.userns = o.userns ?? new UsernsRemapper();
   }
 
   /** A generated name no container holds (dockerd retries, then appends a digit). */
@@ -101,6 +106,7 @@ export class OciContainerService implements ContainerService {
     const image = await this.o.images.resolveForContainer(body.Image ?? '');
     const rtName = body.HostConfig?.Runtime;
     if (rtName && !(rtName in this.runtimes)) throw invalid(`Unknown runtime specified ${rtName}`);
+    this.userns.validate(body.HostConfig);
     const c = buildRecord(body, name || this.freeRandomName(), image);
     for (const v of volumeNamesOf(c.hostConfig)) this.o.volumes?.ensure(v);
     this.store.insert(c);
@@ -119,10 +125,11 @@ export class OciContainerService implements ContainerService {
     try {
       if (this.runtimeFor(c).known(c.id)) await this.runtimeFor(c).delete(c.id);
       t.step('runtimeDelete');
-      const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c)), t.timed('network', this.wireNetwork(c)));
+      const idmap = await this.userns.mappingFor(c.hostConfig);
+      const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c, idmap)), t.timed('network', this.wireNetwork(c)));
       t.step('storageAndNetwork');
       writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
-      this.writeBundle(c, rootfs, ns); t.step('writeBundle');
+      this.writeBundle(c, rootfs, ns, idmap); t.step('writeBundle');
       const { pid } = await this.launch(c); t.step('conmonCreate');
       await this.connectPendingAttach(c); t.step('attach');
       await this.runtimeFor(c).start(c.id); t.step('runtimeStart');
@@ -136,8 +143,9 @@ export class OciContainerService implements ContainerService {
   }
 
   /** The overlay rootfs and the container's volumes. */
-  private async mountStorage(c: ContainerRecord): Promise<string> {
-    const rootfs = await mountRootfs(this.paths, c);
+  private async mountStorage(c: ContainerRecord, idmap?: IdMapping): Promise<string> {
+    const layers = idmap ? await prepareRemappedStorage(this.paths.dir(c.id), this.o.dataRoot, c.layerDirs, idmap) : c.layerDirs;
+    const rootfs = await mountRootfs(this.paths, c, layers);
     for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.mount(v, c.id);
     return rootfs;
   }
@@ -149,14 +157,16 @@ export class OciContainerService implements ContainerService {
     return { ns, net: await connectNetwork(this, c, ns) };
   }
 
-  private writeBundle(c: ContainerRecord, rootfs: string, ns: Awaited<ReturnType<typeof planNamespaces>>): void {
+  private writeBundle(c: ContainerRecord, rootfs: string, ns: Awaited<ReturnType<typeof planNamespaces>>, idmap?: IdMapping): void {
     const spec = buildSpec({
       id: c.id, config: c.config, hostConfig: c.hostConfig, image: { architecture: '', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} },
       rootfs, containerDir: this.paths.dir(c.id), dataRoot: this.o.dataRoot, instance: this.o.instance, namespaces: ns,
-      passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'),
+      passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'), userns: idmap && { uids: idmap.uids, gids: idmap.gids },
     });
     spec.process.args = [c.path, ...c.args];
-    for (const m of spec.mounts) if (m.type === 'bind' && m.source?.startsWith(join(this.o.dataRoot, 'volumes'))) mkdirSync(m.source, { recursive: true });
+    const vols = spec.mounts.filter((m) => m.type === 'bind' && m.source?.startsWith(join(this.o.dataRoot, 'volumes'))).map((m) => m.source!);
+    for (const v of vols) mkdirSync(v, { recursive: true });
+    if (idmap) ownForContainer(this.paths.dir(c.id), vols, idmap);
     mkdirSync(this.paths.bundle(c.id), { recursive: true });
     writeFileSync(join(this.paths.bundle(c.id), 'config.json'), JSON.stringify(spec));
   }

@@ -29,6 +29,8 @@ export interface SystemDeps {
   labels?: string[];
   /** Start-up warnings to show in /info (e.g. a runtime fallback). */
   warnings?: string[];
+  /** The daemon remaps every container into a user namespace (--userns-remap). */
+  userns?: boolean;
   host?: () => HostFacts;
 }
 
@@ -103,7 +105,7 @@ export class HostSystemService implements SystemService {
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: true, Isolation: '', InitBinary: '',
       ContainerdCommit: { ID: '', Expected: '' }, RuncCommit: commit(this.d.defaultRuntime), InitCommit: { ID: '', Expected: '' },
-      SecurityOptions: [h.cgroupVersion === '2' ? 'name=cgroupns' : ''].filter(Boolean),
+      SecurityOptions: [h.cgroupVersion === '2' ? 'name=cgroupns' : '', this.d.userns ? 'name=userns' : ''].filter(Boolean),
       DefaultAddressPools: [], CDISpecDirs: [], Warnings: orNull(this.warnings(h)),
     };
   }

@@ -7,10 +7,11 @@
 import type { ContainerConfig, HostConfig } from '../core/docker.js';
 import type { ImageConfig } from '../core/oci.js';
 import { invalid } from '../core/errors.js';
-import type { OciNamespace, OciResources, OciRlimit, OciSpec } from './spec-types.js';
+import type { OciIdMapping, OciNamespace, OciResources, OciRlimit, OciSpec } from './spec-types.js';
 import { ALL_CAPS, DEFAULT_CAPS, DEFAULT_DEVICE_RULES, DEFAULT_NOFILE, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from './spec-defaults.js';
 import { resolveUser } from './spec-user.js';
 import { buildMounts } from './spec-mounts.js';
+import { usernsMounts } from './spec-userns.js';
 
 export type NsType = OciNamespace['type'];
 /** Per namespace: absent = a new one, 'host' = the host's, otherwise the path to join. */
@@ -31,6 +32,8 @@ export interface SpecInput {
   /** Text of the rootfs's /etc/passwd and /etc/group ('' when absent). */
   passwd: string;
   group: string;
+  /** A new user namespace with these mappings (userns remap); absent = the host's. */
+  userns?: { uids: OciIdMapping[]; gids: OciIdMapping[] };
 }
 
 const strs = (v: string[] | string | null | undefined): string[] | undefined =>
@@ -83,8 +86,8 @@ export function buildRlimits(hc: HostConfig): OciRlimit[] {
   return [...out.values()];
 }
 
-export function buildNamespaces(plan: NamespacePlan, hc: HostConfig): OciNamespace[] {
-  const types: NsType[] = ['mount', 'network', 'uts', 'ipc', 'pid'];
+export function buildNamespaces(plan: NamespacePlan, hc: HostConfig, userns = false): OciNamespace[] {
+  const types: NsType[] = [...(userns ? ['user' as const] : []), 'mount', 'network', 'uts', 'ipc', 'pid'];
   if (hc.CgroupnsMode !== 'host') types.push('cgroup');
   const out: OciNamespace[] = [];
   for (const type of types) {
@@ -151,9 +154,10 @@ export function buildSpec(inp: SpecInput): OciSpec {
     },
     root: { path: inp.rootfs, readonly: !!hc.ReadonlyRootfs },
     ...(inp.namespaces.uts === undefined ? { hostname } : {}),
-    mounts: buildMounts({ hostConfig: hc, containerDir: inp.containerDir, dataRoot: inp.dataRoot, privileged: !!hc.Privileged }),
+    mounts: ((ms) => (inp.userns ? usernsMounts(ms, !!inp.namespaces.network && !inp.namespaces.user) : ms))(buildMounts({ hostConfig: hc, containerDir: inp.containerDir, dataRoot: inp.dataRoot, privileged: !!hc.Privileged })),
     linux: {
-      namespaces: buildNamespaces(inp.namespaces, hc),
+      namespaces: buildNamespaces(inp.namespaces, hc, !!inp.userns),
+      ...(inp.userns ? { uidMappings: inp.userns.uids, gidMappings: inp.userns.gids } : {}),
       resources: buildResources(hc),
       cgroupsPath: cgroupsPath(inp.instance, inp.id, hc.CgroupParent),
       sysctl: { ...(hc.Sysctls ?? {}) },

@@ -1,0 +1,202 @@
+/**
+ * User namespaces: `--userns=remap` (hako's per-container extension) and a daemon started
+ * with `--userns-remap default`, on crun and runc. Seen from the host: uid_map, the
+ * process's uid in /proc/PID/status, /proc/PID/ns/user, and the owners of the files the
+ * container writes (upper dir, named volume). The `hako` ranges come from /etc/subuid and
+ * /etc/subgid (scripts/setup-host.sh makes them); the tests skip when they are absent.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, writeFileSync, existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDaemon, type TestDaemon } from './helpers/daemon.js';
+import { busyboxTar } from './helpers/images.js';
+import { dockerCli, dockerOk, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
+
+/** The first `hako` range of a subordinate id file, or undefined. */
+function hakoRange(file: string): { start: number; length: number } | undefined {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const ranges = text.split('\n').map((l) => l.split(':')).filter((f) => f[0] === 'hako' && f.length === 3).map((f) => ({ start: Number(f[1]), length: Number(f[2]) }));
+  return ranges.sort((a, b) => a.start - b.start)[0];
+}
+
+const uidRange = hakoRange('/etc/subuid');
+const gidRange = hakoRange('/etc/subgid');
+const userPresent = readFileSync('/etc/passwd', 'utf8').split('\n').some((l) => l.startsWith('hako:'));
+const skip = skipReason() || (!uidRange || !gidRange || !userPresent ? 'no hako user with /etc/subuid and /etc/subgid ranges: run scripts/setup-host.sh' : false);
+
+const statusUid = (pid: number) => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+const nsOf = (pid: number | string) => readlinkSync(`/proc/${pid}/ns/user`);
+/** The shifted layer copies (<data>/image/layers/<chain>/remap-<uid>.<gid>, and half-made tmp-remap-*). */
+const remapCopies = (d: TestDaemon) => {
+  const root = join(d.dataRoot, 'image', 'layers');
+  if (!existsSync(root)) return [];
+  return readdirSync(root).flatMap((c) => (statSync(join(root, c)).isDirectory() ? readdirSync(join(root, c)).filter((n) => n.includes('remap-')).map((n) => join(root, c, n)) : []));
+};
+
+describe('user namespaces', { skip }, () => {
+  const U = uidRange!;
+  const G = gidRange!;
+
+  describe('per container: --userns=remap', () => {
+    let d: TestDaemon;
+    const req = (m: string, p: string, b?: unknown) => d.request(m, p, b);
+    const ok = (args: string[]) => dockerOk(d, args);
+    /** Creates and starts a container through the API (the docker CLI accepts only --userns host). */
+    const run = async (name: string, cmd: string[], hc: Record<string, unknown> = {}) => {
+      const r = await req('POST', `/containers/create?name=${name}`, { Image: 'busybox', Cmd: cmd, HostConfig: { UsernsMode: 'remap', ...hc } });
+      assert.equal(r.status, 201, r.text());
+      const s = await req('POST', `/containers/${name}/start`);
+      assert.equal(s.status, 204, s.text());
+      return r.json<{ Id: string }>().Id;
+    };
+    const inspect = async (name: string) => (await req('GET', `/containers/${name}/json`)).json();
+    let secret = '';
+
+    before(async () => {
+      d = await startDaemon();
+      chmodSync(d.tmp, 0o711); // mkdtemp's 0700 would keep the remapped root from reaching the rootfs
+      secret = join(d.tmp, 'secret');
+      writeFileSync(secret, 'host root only\n', { mode: 0o600 });
+      await ok(['load', '-i', await busyboxTar()]);
+    });
+    after(async () => {
+      if (!d) return;
+      assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
+    });
+
+    for (const runtime of ['crun', 'runc']) {
+      it(`maps container root to the hako range (${runtime})`, async () => {
+        const name = `rm-${runtime}`;
+        await run(name, ['sh', '-c', 'echo data > /made-here && echo vol > /v/f && sleep 100000'], { Runtime: runtime, Binds: [`vol-${runtime}:/v`, `${secret}:/secret:ro`] });
+        const c = await inspect(name);
+        assert.equal(c.HostConfig.UsernsMode, 'remap');
+        const pid = c.State.Pid as number;
+        assert.ok(pid > 0);
+        assert.equal(statusUid(pid), U.start, 'the init runs as the range start on the host');
+        assert.notEqual(nsOf(pid), nsOf(process.pid), 'its own user namespace');
+        const uidMap = (await ok(['exec', name, 'cat', '/proc/self/uid_map'])).trim().split(/\s+/).map(Number);
+        assert.deepEqual(uidMap, [0, U.start, U.length]);
+        const gidMap = (await ok(['exec', name, 'cat', '/proc/self/gid_map'])).trim().split(/\s+/).map(Number);
+        assert.deepEqual(gidMap, [0, G.start, G.length]);
+        assert.equal(await ok(['exec', name, 'id', '-u']), '0');
+        assert.match(await ok(['exec', name, 'ls', '-ln', '/bin/busybox']), /^\S+\s+\d+\s+0\s+0\s/, 'image files show as root-owned inside');
+        assert.match(await ok(['exec', name, 'ls', '-lnd', '/etc/hostname']), /^\S+\s+\d+\s+0\s+0\s/, 'etc files are the mapped root\'s');
+        await ok(['exec', name, 'sh', '-c', 'echo x >> /etc/hosts']);
+        // Files the container writes belong to the range on the host.
+        const upper = c.GraphDriver.Data.UpperDir as string;
+        let st = statSync(join(upper, 'made-here'));
+        assert.deepEqual([st.uid, st.gid], [U.start, G.start]);
+        const vol = (await req('GET', `/volumes/vol-${runtime}`)).json().Mountpoint as string;
+        st = statSync(join(vol, 'f'));
+        assert.deepEqual([st.uid, st.gid], [U.start, G.start], 'named volume file');
+        // Container root is not host root: a host file only root may read stays closed.
+        const denied = await dockerCli(d, ['exec', name, 'cat', '/secret']);
+        assert.notEqual(denied.code, 0);
+        assert.match(denied.stderr, /Permission denied/);
+        await ok(['rm', '-f', name]);
+        // The volume is released by the background clean-up after rm answered.
+        for (let i = 0; i < 50 && (await dockerCli(d, ['volume', 'rm', `vol-${runtime}`])).code !== 0; i++) await sleep(100);
+        assert.equal((await dockerCli(d, ['volume', 'inspect', `vol-${runtime}`])).code, 1, 'volume removed');
+      });
+    }
+
+    it('keeps containers without the option in the host user namespace', async () => {
+      await ok(['run', '-d', '--name', 'plain', 'busybox', 'sleep', '100000']);
+      const pid = Number(await ok(['inspect', '-f', '{{.State.Pid}}', 'plain']));
+      assert.equal(nsOf(pid), nsOf(process.pid));
+      assert.equal(statusUid(pid), 0);
+      assert.equal(await ok(['inspect', '-f', '{{.HostConfig.UsernsMode}}', 'plain']), '');
+      await ok(['rm', '-f', 'plain']);
+    });
+
+    it('joins another container\'s network and sees sysfs, mqueue and cgroups', async () => {
+      await run('net1', ['sleep', '100000']);
+      await run('net2', ['sleep', '100000'], { NetworkMode: 'container:net1' });
+      const [p1, p2] = [(await inspect('net1')).State.Pid as number, (await inspect('net2')).State.Pid as number];
+      assert.equal(readlinkSync(`/proc/${p1}/ns/net`), readlinkSync(`/proc/${p2}/ns/net`));
+      for (const n of ['net1', 'net2']) {
+        const mounts = await ok(['exec', n, 'cat', '/proc/mounts']);
+        for (const at of [' /sys ', ' /dev/mqueue ', ' /sys/fs/cgroup', ' /dev/shm ']) assert.ok(mounts.includes(at), `${n}: ${at.trim()} mounted`);
+        assert.ok((await ok(['exec', n, 'ls', '/sys/class/net'])).includes('lo'));
+      }
+      await ok(['rm', '-f', 'net2', 'net1']);
+    });
+
+    it('refuses an unknown mode and privileged, host network or host pid with a user namespace', async () => {
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ UsernsMode: 'bogus' }, /invalid USER mode "bogus"/],
+        [{ UsernsMode: 'remap', Privileged: true }, /privileged mode is incompatible with user namespaces/],
+        [{ UsernsMode: 'remap', NetworkMode: 'host' }, /cannot share the host's network namespace/],
+        [{ UsernsMode: 'remap', PidMode: 'host' }, /cannot share the host PID namespace/],
+      ];
+      for (const [hc, msg] of cases) {
+        const r = await req('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: hc });
+        assert.equal(r.status, 400, JSON.stringify(hc));
+        assert.match(r.json().message, msg);
+      }
+      // Privileged without a user namespace is still fine.
+      const r = await req('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { UsernsMode: 'host', Privileged: true } });
+      assert.equal(r.status, 201, r.text());
+      await ok(['rm', r.json().Id]);
+    });
+
+    it('removes the shifted layer copies with the image', async () => {
+      const left = (await dockerCli(d, ['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+      if (left.length) await ok(['rm', '-f', ...left]);
+      const copies = remapCopies(d);
+      assert.ok(copies.length > 0, 'a shifted copy exists while the image is there');
+      for (const c of copies) assert.equal(statSync(c).uid, U.start, `${c} is owned by the range`);
+      await ok(['rmi', 'busybox']);
+      assert.deepEqual(remapCopies(d), []);
+    });
+  });
+
+  describe('daemon: --userns-remap default', () => {
+    let d: TestDaemon;
+    const ok = (args: string[]) => dockerOk(d, args);
+
+    before(async () => {
+      d = await startDaemon({ args: ['--userns-remap', 'default'] });
+      chmodSync(d.tmp, 0o711);
+      await ok(['load', '-i', await busyboxTar()]);
+    });
+    after(async () => {
+      if (!d) return;
+      assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
+    });
+
+    it('says so in /info', async () => {
+      assert.match(await ok(['info', '-f', '{{json .SecurityOptions}}']), /name=userns/);
+    });
+
+    for (const runtime of ['crun', 'runc']) {
+      it(`remaps every container and --userns=host opts out (docker CLI, ${runtime})`, async () => {
+        const out = await ok(['run', '--rm', '--runtime', runtime, 'busybox', 'sh', '-c', 'cat /proc/self/uid_map; id -u; ls -ln /bin/busybox']);
+        const [map, uid, ls] = out.split('\n');
+        assert.deepEqual(map!.trim().split(/\s+/).map(Number), [0, U.start, U.length]);
+        assert.equal(uid, '0');
+        assert.match(ls!, /^\S+\s+\d+\s+0\s+0\s/);
+        const id = await ok(['run', '-d', '--runtime', runtime, 'busybox', 'sleep', '100000']);
+        const pid = Number(await ok(['inspect', '-f', '{{.State.Pid}}', id]));
+        assert.equal(statusUid(pid), U.start);
+        assert.notEqual(nsOf(pid), nsOf(process.pid));
+        const host = await ok(['run', '-d', '--runtime', runtime, '--userns', 'host', 'busybox', 'sleep', '100000']);
+        const hpid = Number(await ok(['inspect', '-f', '{{.State.Pid}}', host]));
+        assert.equal(statusUid(hpid), 0);
+        assert.equal(nsOf(hpid), nsOf(process.pid));
+        assert.equal(await ok(['inspect', '-f', '{{.HostConfig.UsernsMode}}', host]), 'host');
+        assert.equal((await ok(['run', '--rm', '--runtime', runtime, '--userns', 'host', 'busybox', 'cat', '/proc/self/uid_map'])).trim().split(/\s+/).join(' '), '0 0 4294967295');
+        await ok(['rm', '-f', id, host]);
+      });
+    }
+
+    it('refuses --privileged unless --userns=host, as dockerd', async () => {
+      const r = await dockerCli(d, ['run', '--rm', '--privileged', 'busybox', 'true']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /privileged mode is incompatible with user namespaces/);
+      const id = await ok(['create', '--privileged', '--userns', 'host', 'busybox', 'true']);
+      await ok(['rm', id]);
+    });
+  });
+});
