@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync, existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync, existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
@@ -190,6 +190,21 @@ describe('user namespaces', { skip }, () => {
         await ok(['rm', '-f', id, host]);
       });
     }
+
+    it('builds and commits images whose files belong to container root, not to the range', async () => {
+      const ctx = join(d.tmp, 'ctx');
+      mkdirSync(ctx);
+      writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo built > /built && mkdir /bd && chown 1:2 /bd\n');
+      await ok(['build', '-q', '-t', 'remapped-build', ctx]);
+      const ls = await ok(['run', '--rm', '--userns', 'host', 'remapped-build', 'ls', '-lnd', '/built', '/bd']);
+      assert.match(ls, /^\S+\s+\d+\s+1\s+2\s.*\/bd$/m);
+      assert.match(ls, /^\S+\s+\d+\s+0\s+0\s.*\/built$/m);
+      await ok(['run', '--name', 'tocommit', 'busybox', 'sh', '-c', 'echo c > /committed']);
+      await ok(['commit', 'tocommit', 'remapped-commit']);
+      assert.match(await ok(['run', '--rm', '--userns', 'host', 'remapped-commit', 'ls', '-ln', '/committed']), /^\S+\s+\d+\s+0\s+0\s/);
+      await ok(['rm', 'tocommit']);
+      await ok(['rmi', 'remapped-build', 'remapped-commit']);
+    });
 
     it('refuses --privileged unless --userns=host, as dockerd', async () => {
       const r = await dockerCli(d, ['run', '--rm', '--privileged', 'busybox', 'true']);

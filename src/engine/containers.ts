@@ -454,6 +454,9 @@ export class OciContainerService implements ContainerService {
     return statsStream(this, c, opts.stream);
   }
 
+  /** The id mapping of a container in a user namespace, else undefined (commit and build map owners back). */
+  idShiftOf(idOrName: string): Promise<IdMapping | undefined> { return this.userns.mappingFor(this.store.resolve(idOrName).hostConfig); }
+
   /** Boot-time reconcile (containers-restore.ts). */
   restore(): Promise<void> { return restoreContainers(this); }
 

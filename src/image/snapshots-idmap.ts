@@ -34,6 +34,12 @@ export function toHostId(id: number, ranges: IdRange[]): number {
   return id;
 }
 
+/** The container id of host id `id` (the inverse of toHostId); unmapped ids are the kernel's overflow id 65534, as the container saw them. */
+export function toContainerId(id: number, ranges: IdRange[]): number {
+  for (const r of ranges) if (id >= r.hostID && id < r.hostID + r.size) return r.containerID + (id - r.hostID);
+  return 65534;
+}
+
 const inflight = new Map<string, Promise<string>>();
 
 /** The lower dir to give overlayfs for `diffDir` under `shift`: made on first use, then reused. */
