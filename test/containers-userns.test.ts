@@ -11,7 +11,8 @@ import { chmodSync, mkdirSync, writeFileSync, existsSync, readFileSync, readdirS
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { dockerCli, dockerOk, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
+import { DOCKER, dockerCli, dockerOk, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
+import { spawn } from 'node:child_process';
 
 /** The first `hako` range of a subordinate id file, or undefined. */
 function hakoRange(file: string): { start: number; length: number } | undefined {
@@ -204,6 +205,27 @@ describe('user namespaces', { skip }, () => {
       assert.match(await ok(['run', '--rm', '--userns', 'host', 'remapped-commit', 'ls', '-ln', '/committed']), /^\S+\s+\d+\s+0\s+0\s/);
       await ok(['rm', 'tocommit']);
       await ok(['rmi', 'remapped-build', 'remapped-commit']);
+    });
+
+    it('docker cp and export carry the container\'s ids both ways', async () => {
+      const src = join(d.tmp, 'cpin');
+      writeFileSync(src, 'copied\n');
+      await ok(['create', '--name', 'cpc', 'busybox', 'sh', '-c', 'echo made > /made; ls -ln /cpin']);
+      await ok(['cp', src, 'cpc:/cpin']); // into a created container: its overlay is mounted for the call
+      assert.match(await ok(['start', '-a', 'cpc']), /^\S+\s+\d+\s+0\s+0\s.*\/cpin$/m);
+      const upper = await ok(['inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'cpc']);
+      assert.equal(statSync(join(upper, 'cpin')).uid, U.start, 'on the host the copy belongs to the range');
+      const listing = (args: string[]) => new Promise<string>((res, rej) => {
+        const p = spawn('sh', ['-c', `"$0" "$@" | tar -tv --numeric-owner -f -`, DOCKER, '-H', `unix://${d.socket}`, ...args], { env: { ...process.env, DOCKER_CONFIG: d.tmp } });
+        let out = '';
+        p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        p.on('exit', (code) => (code === 0 ? res(out) : rej(new Error(`listing ${args.join(' ')} exited ${code}`))));
+      });
+      assert.match(await listing(['cp', 'cpc:/made', '-']), /^\S+\s+0\/0\s.*made$/m);
+      const exported = await listing(['export', 'cpc']);
+      assert.match(exported, /^\S+\s+0\/0\s.*made$/m);
+      assert.match(exported, /^-\S+\s+0\/0\s+\d+ .* bin\/\[$/m);
+      await ok(['rm', 'cpc']);
     });
 
     it('refuses --privileged unless --userns=host, as dockerd', async () => {

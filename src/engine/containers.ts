@@ -126,7 +126,7 @@ export class OciContainerService implements ContainerService {
       if (this.runtimeFor(c).known(c.id)) await this.runtimeFor(c).delete(c.id);
       t.step('runtimeDelete');
       const idmap = await this.userns.mappingFor(c.hostConfig);
-      const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c, idmap)), t.timed('network', this.wireNetwork(c)));
+      const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c)), t.timed('network', this.wireNetwork(c)));
       t.step('storageAndNetwork');
       writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
       this.writeBundle(c, rootfs, ns, idmap); t.step('writeBundle');
@@ -143,9 +143,8 @@ export class OciContainerService implements ContainerService {
   }
 
   /** The overlay rootfs and the container's volumes. */
-  private async mountStorage(c: ContainerRecord, idmap?: IdMapping): Promise<string> {
-    const layers = idmap ? await prepareRemappedStorage(this.paths.dir(c.id), this.o.dataRoot, c.layerDirs, idmap) : c.layerDirs;
-    const rootfs = await mountRootfs(this.paths, c, layers);
+  private async mountStorage(c: ContainerRecord): Promise<string> {
+    const rootfs = await mountRootfs(this.paths, c, await this.rootfsLayers(c));
     for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.mount(v, c.id);
     return rootfs;
   }
@@ -452,6 +451,12 @@ export class OciContainerService implements ContainerService {
   async stats(idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Promise<Readable> {
     const c = this.store.resolve(idOrName);
     return statsStream(this, c, opts.stream);
+  }
+
+  /** The overlay lower dirs of c: its image layers, or their id-shifted copies when it runs in a user namespace. */
+  async rootfsLayers(c: ContainerRecord): Promise<string[]> {
+    const m = await this.userns.mappingFor(c.hostConfig);
+    return m ? prepareRemappedStorage(this.paths.dir(c.id), this.o.dataRoot, c.layerDirs, m) : c.layerDirs;
   }
 
   /** The id mapping of a container in a user namespace, else undefined (commit and build map owners back). */
