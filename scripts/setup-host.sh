@@ -50,15 +50,13 @@ else
 fi
 
 # next_range FILE: the first 65536-id block from 100000 up that overlaps no range in FILE
-# (dockerd's findNextRangeStart: ranges sorted by start, skip past each one that overlaps).
+# (dockerd's findNextRangeStart: ranges sorted by start, skip past each one that overlaps;
+# the overlap test is the exact one, as in src/engine/userns.ts).
 next_range() {
   awk -F: 'NF == 3 && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ { print $2, $3 }' "$1" | sort -n | {
     start=100000
     while read -r s l; do
-      high=$((start + 65536))
-      if { [ "$start" -ge "$s" ] && [ "$start" -le $((s + l)) ]; } || { [ "$high" -le $((s + l)) ] && [ "$high" -ge "$s" ]; }; then
-        start=$((s + l))
-      fi
+      if [ "$s" -lt $((start + 65536)) ] && [ "$start" -lt $((s + l)) ]; then start=$((s + l)); fi
     done
     echo "$start"
   }

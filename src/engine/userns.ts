@@ -63,12 +63,15 @@ export function idMapOf(ranges: SubIdRange[]): IdRange[] {
   });
 }
 
-/** dockerd's findNextRangeStart: the first 65536 ids from 100000 that overlap no existing range. */
+/**
+ * dockerd's findNextRangeStart: the first 65536 ids from 100000 that overlap no existing
+ * range (ranges by start; each one that overlaps moves the window past its end). The
+ * overlap test is the exact one: dockerd's misses a range lying wholly inside the window.
+ */
 export function nextRangeStart(all: SubIdRange[]): number {
   let start = RANGE_START;
   for (const r of [...all].sort((a, b) => a.start - b.start)) {
-    const high = start + RANGE_LEN;
-    if ((start >= r.start && start <= r.start + r.length) || (high <= r.start + r.length && high >= r.start)) start = r.start + r.length;
+    if (r.start < start + RANGE_LEN && start < r.start + r.length) start = r.start + r.length;
   }
   return start;
 }
