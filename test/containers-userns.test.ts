@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync, existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, type TestDaemon } from './helpers/daemon.js';
+import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
 import { DOCKER, dockerCli, dockerOk, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
 import { spawn } from 'node:child_process';
@@ -91,6 +91,10 @@ describe('user namespaces', { skip }, () => {
         const vol = (await req('GET', `/volumes/vol-${runtime}`)).json().Mountpoint as string;
         st = statSync(join(vol, 'f'));
         assert.deepEqual([st.uid, st.gid], [U.start, G.start], 'named volume file');
+        // The daemon's network is wired into the netns the container's user namespace owns.
+        const gw = c.NetworkSettings.Networks.bridge.Gateway as string;
+        assert.match(await ok(['exec', name, 'ip', '-o', '-4', 'addr', 'show', 'eth0']), /inet \d+\.\d+\.\d+\.\d+/);
+        await ok(['exec', name, 'ping', '-c', '1', '-W', '2', gw]);
         // Container root is not host root: a host file only root may read stays closed.
         const denied = await dockerCli(d, ['exec', name, 'cat', '/secret']);
         assert.notEqual(denied.code, 0);
@@ -101,6 +105,22 @@ describe('user namespaces', { skip }, () => {
         assert.equal((await dockerCli(d, ['volume', 'inspect', `vol-${runtime}`])).code, 1, 'volume removed');
       });
     }
+
+    it('hako run --userns=remap', async () => {
+      const out = await new Promise<string>((res, rej) => {
+        const env: NodeJS.ProcessEnv = { ...process.env, HAKO_HOST: `unix://${d.socket}` };
+        delete env.NODE_OPTIONS;
+        const p = spawn(join(repoRoot, 'bin', 'hako'), ['run', '--rm', '--userns=remap', 'busybox', 'sh', '-c', 'cat /proc/self/uid_map; id -u'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let o = '';
+        let e = '';
+        p.stdout.on('data', (b: Buffer) => (o += b.toString()));
+        p.stderr.on('data', (b: Buffer) => (e += b.toString()));
+        p.on('close', (code) => (code === 0 ? res(o) : rej(new Error(`hako run exited ${code}: ${e}`))));
+      });
+      const [map, uid] = out.trim().split('\n');
+      assert.deepEqual(map!.trim().split(/\s+/).map(Number), [0, U.start, U.length]);
+      assert.equal(uid, '0');
+    });
 
     it('keeps containers without the option in the host user namespace', async () => {
       await ok(['run', '-d', '--name', 'plain', 'busybox', 'sleep', '100000']);
