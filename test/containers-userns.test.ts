@@ -248,6 +248,24 @@ describe('user namespaces', { skip }, () => {
       await ok(['rm', 'cpc']);
     });
 
+    it('survives a daemon crash: restored remapped containers exec, stop and start again', async () => {
+      for (const rt of ['crun', 'runc']) await ok(['run', '-d', '--name', `keep-${rt}`, '--runtime', rt, 'busybox', 'sleep', '100000']);
+      const first = d;
+      first.proc.kill('SIGKILL');
+      await new Promise((r) => (first.proc.exitCode !== null || first.proc.signalCode !== null ? r(null) : first.proc.once('exit', r)));
+      d = await startDaemon({ reuse: first, args: ['--userns-remap', 'default'] });
+      for (const rt of ['crun', 'runc']) {
+        const n = `keep-${rt}`;
+        assert.equal((await ok(['exec', n, 'cat', '/proc/self/uid_map'])).trim().split(/\s+/)[1], String(U.start));
+        await ok(['stop', '-t', '1', n]);
+        await ok(['start', n]);
+        const pid = Number(await ok(['inspect', '-f', '{{.State.Pid}}', n]));
+        assert.equal(statusUid(pid), U.start);
+        assert.equal(await ok(['exec', n, 'id', '-u']), '0');
+        await ok(['rm', '-f', n]);
+      }
+    });
+
     it('refuses --privileged unless --userns=host, as dockerd', async () => {
       const r = await dockerCli(d, ['run', '--rm', '--privileged', 'busybox', 'true']);
       assert.notEqual(r.code, 0);
