@@ -144,6 +144,17 @@ describe('user namespaces', { skip }, () => {
       await ok(['rm', '-f', 'net2', 'net1']);
     });
 
+    it('shares the host\'s IPC and UTS namespaces on request (crun and runc)', async () => {
+      for (const rt of ['crun', 'runc']) {
+        await run(`ih-${rt}`, ['sleep', '100000'], { IpcMode: 'host', UTSMode: 'host', Runtime: rt });
+        const pid = (await inspect(`ih-${rt}`)).State.Pid as number;
+        for (const t of ['ipc', 'uts']) assert.equal(readlinkSync(`/proc/${pid}/ns/${t}`), readlinkSync(`/proc/self/ns/${t}`), t);
+        assert.notEqual(nsOf(pid), nsOf(process.pid));
+        assert.equal(await ok(['exec', `ih-${rt}`, 'hostname']), readFileSync('/proc/sys/kernel/hostname', 'utf8').trim());
+        await ok(['rm', '-f', `ih-${rt}`]);
+      }
+    });
+
     it('refuses an unknown mode and privileged, host network or host pid with a user namespace', async () => {
       const cases: [Record<string, unknown>, RegExp][] = [
         [{ UsernsMode: 'bogus' }, /invalid USER mode "bogus"/],

@@ -25,6 +25,9 @@ const mapText = (m: IdRange[]) => m.map((r) => `${r.containerID} ${r.hostID} ${r
 export async function createUsernsNetns(execRoot: string, id: string, m: { uids: IdRange[]; gids: IdRange[] }): Promise<{ user: string; net: string }> {
   const user = usernsFile(execRoot, id);
   const net = join(execRoot, 'netns', id);
+  // What a crash may have left of an earlier run (the normal path finds nothing: no spawn).
+  if (existsSync(user)) await removeUsernsNetns(execRoot, id);
+  if (existsSync(net)) await run('umount', [net], { allowFailure: true });
   for (const f of [user, net]) {
     mkdirSync(join(f, '..'), { recursive: true });
     closeSync(openSync(f, 'w'));

@@ -37,3 +37,9 @@ test('userns in a netns another user namespace owns: /sys is a read-only bind of
   assert.equal(sys.source, '/sys');
   assert.ok(sys.options!.includes('ro') && sys.options!.includes('rbind'));
 });
+
+test('userns with the host\'s IPC namespace: no /dev/mqueue mount (the kernel refuses it)', () => {
+  const s = buildSpec(input({ userns: { uids: map, gids: map }, namespaces: { ipc: 'host' } }));
+  assert.equal(s.mounts.find((m) => m.destination === '/dev/mqueue'), undefined);
+  assert.equal(buildSpec(input({ namespaces: { ipc: 'host' } })).mounts.find((m) => m.destination === '/dev/mqueue')?.type, 'mqueue', 'without a user namespace: unchanged');
+});

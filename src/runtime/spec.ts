@@ -154,7 +154,7 @@ export function buildSpec(inp: SpecInput): OciSpec {
     },
     root: { path: inp.rootfs, readonly: !!hc.ReadonlyRootfs },
     ...(inp.namespaces.uts === undefined ? { hostname } : {}),
-    mounts: ((ms) => (inp.userns ? usernsMounts(ms, !!inp.namespaces.network && !inp.namespaces.user) : ms))(buildMounts({ hostConfig: hc, containerDir: inp.containerDir, dataRoot: inp.dataRoot, privileged: !!hc.Privileged })),
+    mounts: ((ms) => (inp.userns ? usernsMounts(ms, { netnsJoined: !!inp.namespaces.network && !inp.namespaces.user, hostIpc: inp.namespaces.ipc === 'host' }) : ms))(buildMounts({ hostConfig: hc, containerDir: inp.containerDir, dataRoot: inp.dataRoot, privileged: !!hc.Privileged })),
     linux: {
       namespaces: buildNamespaces(inp.namespaces, hc, !!inp.userns),
       ...(inp.userns ? { uidMappings: inp.userns.uids, gidMappings: inp.userns.gids } : {}),
