@@ -155,6 +155,29 @@ describe('user namespaces', { skip }, () => {
       }
     });
 
+    it('shares pid, ipc and network with a remapped container through its user namespace; refuses a host-userns one', async () => {
+      await run('px', ['sleep', '100000']);
+      await ok(['run', '-d', '--name', 'hx', 'busybox', 'sleep', '100000']);
+      const ppx = (await inspect('px')).State.Pid as number;
+      for (const rt of ['crun', 'runc']) {
+        const id = await run(`j-${rt}`, ['sleep', '100000'], { Runtime: rt, PidMode: 'container:px', IpcMode: 'container:px' });
+        const pid = (await inspect(id)).State.Pid as number;
+        for (const t of ['pid', 'ipc', 'user']) assert.equal(readlinkSync(`/proc/${pid}/ns/${t}`), readlinkSync(`/proc/${ppx}/ns/${t}`), `${rt}: ${t}`);
+        assert.notEqual(readlinkSync(`/proc/${pid}/ns/net`), readlinkSync(`/proc/${ppx}/ns/net`), `${rt}: a network of its own`);
+        assert.match(await ok(['exec', id, 'ps', '-o', 'pid,args']), /^\s*1 sleep 100000$/m, `${rt}: sees px's processes`);
+        assert.match(await ok(['exec', id, 'ip', '-o', '-4', 'addr', 'show', 'eth0']), /inet /);
+        await ok(['rm', '-f', id]);
+        for (const hc of [{ NetworkMode: 'container:hx' }, { PidMode: 'container:hx' }]) {
+          const r = await req('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { UsernsMode: 'remap', Runtime: rt, ...hc } });
+          const s = await req('POST', `/containers/${r.json().Id}/start`);
+          assert.equal(s.status, 409, s.text());
+          assert.match(s.json().message, /runs in the host's user namespace/);
+          await ok(['rm', r.json().Id]);
+        }
+      }
+      await ok(['rm', '-f', 'px', 'hx']);
+    });
+
     it('refuses an unknown mode and privileged, host network or host pid with a user namespace', async () => {
       const cases: [Record<string, unknown>, RegExp][] = [
         [{ UsernsMode: 'bogus' }, /invalid USER mode "bogus"/],

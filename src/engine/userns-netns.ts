@@ -9,7 +9,9 @@
  * Recipe: `unshare -U -n` a process that waits on stdin; write its uid_map/gid_map from
  * here (host root may map any ids; newuidmap would want root in /etc/subuid); bind-mount
  * its two ns files; bring lo up from the host side (host root is privileged over every
- * child user namespace); let the process go.
+ * child user namespace); let the process go. With `joinUser` (the user namespace of a
+ * container whose pid/ipc/uts namespace this one shares) the process enters that one
+ * (`nsenter --user`, as its root) and only the network namespace is new.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +24,7 @@ export const usernsFile = (execRoot: string, id: string) => join(execRoot, 'user
 
 const mapText = (m: IdRange[]) => m.map((r) => `${r.containerID} ${r.hostID} ${r.size}\n`).join('');
 
-export async function createUsernsNetns(execRoot: string, id: string, m: { uids: IdRange[]; gids: IdRange[] }): Promise<{ user: string; net: string }> {
+export async function createUsernsNetns(execRoot: string, id: string, m: { uids: IdRange[]; gids: IdRange[] }, joinUser?: string): Promise<{ user: string; net: string }> {
   const user = usernsFile(execRoot, id);
   const net = join(execRoot, 'netns', id);
   // What a crash may have left of an earlier run (the normal path finds nothing: no spawn).
@@ -32,7 +34,9 @@ export async function createUsernsNetns(execRoot: string, id: string, m: { uids:
     mkdirSync(join(f, '..'), { recursive: true });
     closeSync(openSync(f, 'w'));
   }
-  const holder = spawn('unshare', ['--user', '--net', 'sh', '-c', 'echo ready; read _'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const waiter = ['sh', '-c', 'echo ready; read _'];
+  const argv = joinUser ? ['nsenter', `--user=${joinUser}`, 'unshare', '--net', ...waiter] : ['unshare', '--user', '--net', ...waiter];
+  const holder = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'ignore'] });
   const exited = new Promise<void>((r) => holder.on('exit', () => r()));
   try {
     await new Promise<void>((resolve, reject) => {
@@ -41,8 +45,10 @@ export async function createUsernsNetns(execRoot: string, id: string, m: { uids:
       holder.once('exit', () => reject(internal('unshare --user --net exited early')));
     });
     const pid = holder.pid!;
-    writeFileSync(`/proc/${pid}/uid_map`, mapText(m.uids));
-    writeFileSync(`/proc/${pid}/gid_map`, mapText(m.gids));
+    if (!joinUser) {
+      writeFileSync(`/proc/${pid}/uid_map`, mapText(m.uids));
+      writeFileSync(`/proc/${pid}/gid_map`, mapText(m.gids));
+    }
     await run('sh', ['-c', 'mount --bind "$1" "$2" && mount --bind "$3" "$4" && nsenter --net="$4" ip link set lo up', 'sh',
       `/proc/${pid}/ns/user`, user, `/proc/${pid}/ns/net`, net]);
   } catch (e) {
