@@ -11,7 +11,7 @@ test('ids to the host and back through several ranges', () => {
   assert.equal(toHostId(0, shift.uids), 100000);
   assert.equal(toHostId(999, shift.uids), 100999);
   assert.equal(toHostId(1005, shift.uids), 500005);
-  assert.equal(toHostId(2000, shift.uids), 2000, 'outside every range: unchanged (the overflow id inside)');
+  assert.equal(toHostId(2000, shift.uids), 65534, 'outside every range: host nobody, not a host user (the overflow id inside)');
   assert.equal(toContainerId(500005, shift.uids), 1005);
   assert.equal(toContainerId(100000, shift.uids), 0);
   assert.equal(toContainerId(0, shift.uids), 65534, 'host root is the overflow id inside');
@@ -29,6 +29,8 @@ test('a shifted copy: owners moved once per inode, set-id bits kept, symlinks th
   symlinkSync('su', join(diff, 'bin', 'sl'));
   writeFileSync(join(diff, 'owned'), 'y');
   chownSync(join(diff, 'owned'), 1001, 5);
+  writeFileSync(join(diff, 'far'), 'z');
+  chownSync(join(diff, 'far'), 70000, 70000);
   const m = await remappedDiffDir(diff, shift);
   assert.equal(m, join(dir, 'chain', 'remap-100000.200000'));
   const su = statSync(join(m, 'bin', 'su'));
@@ -37,6 +39,7 @@ test('a shifted copy: owners moved once per inode, set-id bits kept, symlinks th
   assert.equal(lstatSync(join(m, 'bin', 'sl')).uid, 100000);
   assert.deepEqual([statSync(join(m, 'owned')).uid, statSync(join(m, 'owned')).gid], [500001, 200005]);
   assert.equal(statSync(m).uid, 100000, 'the root dir too');
+  assert.deepEqual([statSync(join(m, 'far')).uid, statSync(join(m, 'far')).gid], [65534, 65534], 'unmapped ids: host nobody');
   assert.equal(statSync(join(diff, 'bin', 'su')).uid, 0, 'the original is not shifted');
   assert.equal(await remappedDiffDir(diff, shift), m, 'made once, then reused');
   assert.deepEqual(readdirSync(join(dir, 'chain')).sort(), ['diff', 'remap-100000.200000']);

@@ -28,10 +28,13 @@ export interface IdShift {
   gids: IdRange[];
 }
 
-/** The host id of container id `id`, or `id` unchanged when no range holds it (it shows as the overflow id inside). */
+/** Host nobody: owner on disk of ids no range maps (dockerd refuses such a layer; a real host user must not own it). */
+export const UNMAPPED_HOST_ID = 65534;
+
+/** The host id of container id `id`; UNMAPPED_HOST_ID when no range holds it (it shows as the overflow id inside). */
 export function toHostId(id: number, ranges: IdRange[]): number {
   for (const r of ranges) if (id >= r.containerID && id < r.containerID + r.size) return r.hostID + (id - r.containerID);
-  return id;
+  return UNMAPPED_HOST_ID;
 }
 
 /** The container id of host id `id` (the inverse of toHostId); unmapped ids are the kernel's overflow id 65534, as the container saw them. */
@@ -96,5 +99,5 @@ export async function shiftTree(root: string, shift: IdShift): Promise<void> {
       for (let i = 0; i < names.length; i += 32) await Promise.all(names.slice(i, i + 32).map((n) => visit(join(path, n))));
     }
   };
-  await visit(root);
+  if (shift.uids.length && shift.gids.length) await visit(root);
 }
