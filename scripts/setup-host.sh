@@ -6,6 +6,9 @@
 #   crun 1.8 refuses the hybrid layout otherwise.
 # - Loads the overlay and br_netfilter modules when modprobe is available.
 # - Enables IPv4 forwarding.
+# - Makes the system user `hako` and its subordinate id ranges in /etc/subuid and
+#   /etc/subgid (65536 ids, the first free block from 100000 up, as dockerd picks them
+#   for `dockremap`), used by `--userns=remap` and `hakod --userns-remap default`.
 set -eu
 
 CG=/sys/fs/cgroup
@@ -44,4 +47,30 @@ if command -v sysctl >/dev/null 2>&1; then
   sysctl -q -w net.ipv4.ip_forward=1 || true
 else
   echo 1 > /proc/sys/net/ipv4/ip_forward
+fi
+
+# next_range FILE: the first 65536-id block from 100000 up that overlaps no range in FILE
+# (dockerd's findNextRangeStart: ranges sorted by start, skip past each one that overlaps;
+# the overlap test is the exact one, as in src/engine/userns.ts).
+next_range() {
+  awk -F: 'NF == 3 && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ { print $2, $3 }' "$1" | sort -n | {
+    start=100000
+    while read -r s l; do
+      if [ "$s" -lt $((start + 65536)) ] && [ "$start" -lt $((s + l)) ]; then start=$((s + l)); fi
+    done
+    echo "$start"
+  }
+}
+
+if command -v useradd >/dev/null 2>&1; then
+  id hako >/dev/null 2>&1 || useradd -r -s /bin/false hako
+  for f in subuid subgid; do
+    touch "/etc/$f"
+    grep -q '^hako:' "/etc/$f" && continue
+    start=$(next_range "/etc/$f")
+    if [ "$f" = subuid ]; then usermod -v "$start-$((start + 65535))" hako; else usermod -w "$start-$((start + 65535))" hako; fi
+    echo "setup-host: added hako:$start:65536 to /etc/$f"
+  done
+else
+  echo "setup-host: no useradd; user namespace remapping (--userns=remap) needs a hako user with /etc/subuid and /etc/subgid ranges" >&2
 fi

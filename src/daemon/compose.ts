@@ -11,6 +11,7 @@ import { MemoryEventService } from '../engine/events.js';
 import { Images } from '../engine/images.js';
 import { HostSystemService } from '../engine/system.js';
 import { OciContainerService } from '../engine/containers.js';
+import { UsernsRemapper } from '../engine/userns.js';
 import { Volumes, volumeNamesOf } from '../engine/volumes.js';
 import { BridgeNetworkService, BridgeNetworker } from '../engine/networks.js';
 import { NetworkManager } from '../network/manager.js';
@@ -51,9 +52,12 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
   await volumes.init();
   const runtime = chooseRuntime(cfg.defaultRuntime, (msg) => log.warn(msg));
   const clog = log.child({ component: 'containers' });
+  const userns = new UsernsRemapper({ remap: cfg.usernsRemap, log: (msg, fields) => log.info(msg, fields) });
+  await userns.init();
   const containers = new OciContainerService({
     db, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, instance: cfg.instance, runtime, images, events, networker, volumes,
     seccomp: cfg.seccompProfileData ?? (cfg.seccompProfile === 'unconfined' ? 'unconfined' : 'builtin'),
+    userns,
     log: (msg, fields) => clog.info(msg, fields),
   });
   images.setUsers((imageId) => containers.store.all().filter((c) => c.imageId === imageId).map((c) => c.id));
@@ -89,6 +93,7 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
     images: engine.images, containers: engine.containers, volumes: engine.volumes, eventListeners: () => events.subscribers,
     id: engineId(cfg.dataRoot), ...build, dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, instance: cfg.instance,
     defaultRuntime: cfg.defaultRuntime, runtimes, debug: cfg.logLevel === 'debug', seccompProfile: cfg.seccompProfile,
+    userns: userns.daemonRemaps,
     warnings: runtimes[cfg.defaultRuntime] ? [] : [`WARNING: default runtime ${cfg.defaultRuntime} is not installed`],
   });
   await system.probe();

@@ -37,6 +37,8 @@ export interface DaemonConfig {
   seccompProfile: string;
   /** The decoded profile when seccompProfile is a path. */
   seccompProfileData?: DockerSeccompProfile;
+  /** dockerd's --userns-remap: "default" (the hako user) or USER[:GROUP]; unset = no remapping. */
+  usernsRemap?: string;
 }
 
 export type ParseResult = { kind: 'run'; config: DaemonConfig } | { kind: 'help' } | { kind: 'version' };
@@ -65,6 +67,7 @@ Options:
       --seccomp-profile string  Seccomp profile for containers: builtin, unconfined or a JSON file (default "builtin")
       --insecure-registry list  Registry reached without TLS verification (host:port or CIDR)
       --registry-mirror list    Mirror to pull docker.io images from (URL)
+      --userns-remap string     User/Group setting for user namespaces: default (user hako) or USER[:GROUP]
   -v, --version                 Print version information and quit
   -h, --help                    Print this help
 `;
@@ -88,6 +91,7 @@ const options = {
   bip: { type: 'string' },
   'default-address-pool': { type: 'string', multiple: true },
   'seccomp-profile': { type: 'string' },
+  'userns-remap': { type: 'string' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -99,6 +103,7 @@ const fileKeys: Record<string, string> = {
   tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
   'insecure-registries': 'insecure-registry', 'registry-mirrors': 'registry-mirror',
   bip: 'bip', 'default-address-pools': 'default-address-pool', 'seccomp-profile': 'seccomp-profile',
+  'userns-remap': 'userns-remap',
 };
 
 export class ConfigError extends Error {}
@@ -177,7 +182,7 @@ function build(m: Record<string, unknown>, configFile: string): DaemonConfig {
     insecureRegistries: strList(m['insecure-registry'], 'insecure-registries'),
     registryMirrors: strList(m['registry-mirror'], 'registry-mirrors'),
     bip: bipOf(m.bip), defaultAddressPools: poolsOf(m['default-address-pool']),
-    ...seccompOf(m['seccomp-profile']),
+    ...seccompOf(m['seccomp-profile']), usernsRemap: remapOf(m['userns-remap']),
   };
 }
 
@@ -196,6 +201,12 @@ function seccompOf(v: unknown): { seccompProfile: string; seccompProfileData?: D
   } catch (e) {
     throw new ConfigError(`seccomp profile (${p}): ${(e as Error).message}`);
   }
+}
+
+function remapOf(v: unknown): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || !/^[^:\s]+(:[^:\s]+)?$/.test(v)) throw new ConfigError(`invalid userns-remap "${String(v)}": use default or USER[:GROUP]`);
+  return v;
 }
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;

@@ -18,8 +18,16 @@ import { invalid, notFound, EngineError } from '../core/errors.js';
 import { cleanEntryName } from '../image/unpack.js';
 import { mountRootfs, unmountRootfs, type ContainerPaths } from './containers-host.js';
 import type { ContainerRecord, ContainerStore } from './containers-store.js';
+import { toContainerId, toHostId, type IdShift } from '../image/snapshots-idmap.js';
 
-export interface ArchiveHost { store: ContainerStore; paths: ContainerPaths }
+export interface ArchiveHost {
+  store: ContainerStore;
+  paths: ContainerPaths;
+  /** The overlay lower dirs of a container (shifted copies in a user namespace). */
+  rootfsLayers?(c: ContainerRecord): Promise<string[]>;
+  /** A remapped container's id mapping: tar owners are its ids, the host's files the range's. */
+  idShiftOf?(id: string): Promise<IdShift | undefined>;
+}
 
 /** Resolves container path `p` to a host path under `root`, following symlinks within the root. */
 export function scopedPath(root: string, p: string): string {
@@ -80,7 +88,7 @@ async function holdRootfs(h: ArchiveHost, c: ContainerRecord): Promise<{ root: s
     x = holds.get(c.id);
   }
   if (!x) {
-    x = { n: 0, ready: mountRootfs(h.paths, c) };
+    x = { n: 0, ready: (h.rootfsLayers?.(c) ?? Promise.resolve(c.layerDirs)).then((l) => mountRootfs(h.paths, c, l)) };
     holds.set(c.id, x);
   }
   const hold = x;
@@ -129,7 +137,7 @@ export async function archiveGet(h: ArchiveHost, idOrName: string, p: string): P
     const stat = statAt(root, p, c);
     const host = scopedLeaf(root, p);
     const base = posix.basename(posix.normalize(`/${p}`)) || '.';
-    const out = tarTree(host, base, release);
+    const out = tarTree(host, base, release, false, await h.idShiftOf?.(c.id));
     return { stat, tar: out };
   });
 }
@@ -137,11 +145,12 @@ export async function archiveGet(h: ArchiveHost, idOrName: string, p: string): P
 /** GET export: the whole merged rootfs (no volumes), entries relative to "/". */
 export async function exportRootfs(h: ArchiveHost, idOrName: string): Promise<Readable> {
   const c = h.store.resolve(idOrName);
-  return withRoot(h, c, async (root, release) => tarTree(root, '', release, true), { mergedOnly: true });
+  const shift = await h.idShiftOf?.(c.id);
+  return withRoot(h, c, async (root, release) => tarTree(root, '', release, true, shift), { mergedOnly: true });
 }
 
 /** A tar of the tree at host path `src`, entries prefixed with `name` ("" for the root's children). */
-function tarTree(src: string, name: string, done: () => void, skipRoot = false): Readable {
+function tarTree(src: string, name: string, done: () => void, skipRoot = false, shift?: IdShift): Readable {
   const pack = tar.pack();
   const out = new PassThrough();
   out.on('error', () => {}); // the consumer's pipeline sees errors; none may go uncaught after it detached
@@ -152,11 +161,11 @@ function tarTree(src: string, name: string, done: () => void, skipRoot = false):
     const st = await lstat(host);
     const key = `${st.dev}:${st.ino}`;
     if (st.isFile() && st.nlink > 1 && seen.has(key)) {
-      await addLink(pack, entry, seen.get(key)!, st);
+      await addLink(pack, entry, seen.get(key)!, st, shift);
       return;
     }
     if (st.isFile() && st.nlink > 1) seen.set(key, entry);
-    if (!(skipRoot && entry === '')) await addEntry(pack, host, entry, st);
+    if (!(skipRoot && entry === '')) await addEntry(pack, host, entry, st, shift);
     if (!st.isDirectory()) return;
     for (const child of (await readdir(host)).sort()) await walk(join(host, child), entry ? `${entry}/${child}` : child);
   };
@@ -165,8 +174,11 @@ function tarTree(src: string, name: string, done: () => void, skipRoot = false):
   return out;
 }
 
-async function addEntry(pack: tar.Pack, host: string, name: string, st: Stats): Promise<void> {
-  const base = { name: st.isDirectory() ? `${name}/` : name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+/** Owner of `st` as the container sees it. */
+const ownerOf = (st: Stats, s?: IdShift) => (s ? { uid: toContainerId(st.uid, s.uids), gid: toContainerId(st.gid, s.gids) } : { uid: st.uid, gid: st.gid });
+
+async function addEntry(pack: tar.Pack, host: string, name: string, st: Stats, shift?: IdShift): Promise<void> {
+  const base = { name: st.isDirectory() ? `${name}/` : name, mode: st.mode & 0o7777, ...ownerOf(st, shift), mtime: st.mtime };
   if (st.isFile()) {
     const w = pack.entry({ ...base, type: 'file', size: st.size });
     await pipeline(createReadStream(host), w);
@@ -178,8 +190,8 @@ async function addEntry(pack: tar.Pack, host: string, name: string, st: Stats): 
   }
 }
 
-function addLink(pack: tar.Pack, name: string, target: string, st: Stats): Promise<void> {
-  return entry(pack, { name, type: 'link', linkname: target, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime, size: 0 });
+function addLink(pack: tar.Pack, name: string, target: string, st: Stats, shift?: IdShift): Promise<void> {
+  return entry(pack, { name, type: 'link', linkname: target, mode: st.mode & 0o7777, ...ownerOf(st, shift), mtime: st.mtime, size: 0 });
 }
 
 function entry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }): Promise<void> {
@@ -197,22 +209,22 @@ export async function archivePut(h: ArchiveHost, idOrName: string, p: string, in
       try { st = lstatSync(dest); } catch { throw missing(p, c); }
       if (!st.isDirectory()) throw invalid('extraction point is not a directory');
       const destInCtr = '/' + dest.slice(root.length).replace(/^\/+/, '');
-      await extract(root, destInCtr, input, !!opts.noOverwriteDirNonDir);
+      await extract(root, destInCtr, input, !!opts.noOverwriteDirNonDir, await h.idShiftOf?.(c.id));
     } finally { release(); }
   });
 }
 
-async function extract(root: string, dest: string, input: Readable, noOverwrite: boolean): Promise<void> {
+async function extract(root: string, dest: string, input: Readable, noOverwrite: boolean, shift?: IdShift): Promise<void> {
   const ex = tar.extract();
   const dirTimes: [string, Date][] = [];
   ex.on('entry', (hdr, stream, next) => {
-    placeEntry(root, dest, hdr, stream as unknown as Readable, noOverwrite, dirTimes).then(() => next(), (e) => { stream.resume(); ex.destroy(e as Error); });
+    placeEntry(root, dest, hdr, stream as unknown as Readable, noOverwrite, dirTimes, shift).then(() => next(), (e) => { stream.resume(); ex.destroy(e as Error); });
   });
   await pipeline(input, ex);
   for (const [d, t] of dirTimes.reverse()) await utimes(d, t, t).catch(() => {});
 }
 
-async function placeEntry(root: string, dest: string, hdr: tar.Header, stream: Readable, noOverwrite: boolean, dirTimes: [string, Date][]): Promise<void> {
+async function placeEntry(root: string, dest: string, hdr: tar.Header, stream: Readable, noOverwrite: boolean, dirTimes: [string, Date][], shift?: IdShift): Promise<void> {
   const rel = cleanEntryName(hdr.name);
   if (rel === '') { stream.resume(); return; }
   const target = scopedLeaf(root, posix.join(dest, rel));
@@ -235,7 +247,8 @@ async function placeEntry(root: string, dest: string, hdr: tar.Header, stream: R
     }
     default: stream.resume(); return; // devices, fifos: not created (as an unprivileged docker cp would fail too)
   }
-  await lchown(target, hdr.uid ?? 0, hdr.gid ?? 0).catch(() => {});
+  const [uid, gid] = [hdr.uid ?? 0, hdr.gid ?? 0];
+  await lchown(target, shift ? toHostId(uid, shift.uids) : uid, shift ? toHostId(gid, shift.gids) : gid).catch(() => {});
   if (hdr.type !== 'symlink') await chmod(target, mode);
   const mtime = hdr.mtime ?? new Date();
   if (isDir) dirTimes.push([target, mtime]);

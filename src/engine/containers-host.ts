@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { run } from '../platform/exec.js';
 import type { ContainerRecord } from './containers-store.js';
+import { removeUsernsNetns } from './userns-netns.js';
 
 export class ContainerPaths {
   constructor(readonly dataRoot: string, readonly execRoot: string) {}
@@ -21,13 +22,13 @@ async function isMounted(path: string): Promise<boolean> {
   return mounts.split('\n').some((l) => l.split(' ')[4] === path);
 }
 
-/** Mounts the overlay rootfs (lowerdir is top layer first, so the list is reversed). Idempotent. */
-export async function mountRootfs(p: ContainerPaths, c: ContainerRecord): Promise<string> {
+/** Mounts the overlay rootfs (lowerdir is top layer first, so the list is reversed). Idempotent. `layers`: other lower dirs (a user namespace's shifted copies). */
+export async function mountRootfs(p: ContainerPaths, c: ContainerRecord, layers = c.layerDirs): Promise<string> {
   const dir = p.dir(c.id);
   const merged = p.rootfs(c.id);
   if (await isMounted(merged)) return merged;
   for (const d of ['upper', 'work', 'merged', 'empty']) mkdirSync(join(dir, d), { recursive: true });
-  const lower = c.layerDirs.length ? [...c.layerDirs].reverse().join(':') : join(dir, 'empty');
+  const lower = layers.length ? [...layers].reverse().join(':') : join(dir, 'empty');
   await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work`, merged]);
   return merged;
 }
@@ -72,6 +73,7 @@ export async function createNetns(p: ContainerPaths, id: string): Promise<string
 }
 
 export async function removeNetns(p: ContainerPaths, id: string): Promise<void> {
+  await removeUsernsNetns(p.execRoot, id);
   const path = p.netns(id);
   if (!existsSync(path)) return;
   await run('umount', [path], { allowFailure: true });

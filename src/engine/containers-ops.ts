@@ -1,6 +1,7 @@
 /** Namespace planning, network wiring, attach sessions, top and stats for OciContainerService. */
 import { Readable, PassThrough } from 'node:stream';
 import { constants } from 'node:os';
+import { readlink } from 'node:fs/promises';
 import { conflict, invalid } from '../core/errors.js';
 import { run } from '../platform/exec.js';
 import { attachSocket } from '../runtime/monitor.js';
@@ -8,6 +9,8 @@ import { cgroupsPath, hostnameOf, type NamespacePlan } from '../runtime/spec.js'
 import type { AttachOptions, AttachSession } from './types.js';
 import type { ContainerRecord } from './containers-store.js';
 import { createNetns } from './containers-host.js';
+import { createUsernsNetns } from './userns-netns.js';
+import type { IdMapping } from './userns.js';
 import type { ContainerStore } from './containers-store.js';
 import type { ContainerPaths } from './containers-host.js';
 import type { CgroupReader } from '../runtime/cgroups.js';
@@ -18,7 +21,8 @@ export interface OpsHost {
   store: ContainerStore;
   paths: ContainerPaths;
   cgroups: CgroupReader;
-  o: { instance: string; networker?: ContainerNetworker };
+  o: { instance: string; execRoot: string; networker?: ContainerNetworker };
+  userns?: { mappingFor(hc: ContainerRecord['hostConfig']): Promise<IdMapping | undefined> };
 }
 
 const NS_FILE = { network: 'net', pid: 'pid', ipc: 'ipc', uts: 'uts' } as const;
@@ -30,6 +34,7 @@ export async function planNamespaces(svc: OpsHost, c: ContainerRecord): Promise<
   const hc = c.hostConfig;
   const plan: NamespacePlan = {};
   const modes = { network: hc.NetworkMode, pid: hc.PidMode, ipc: hc.IpcMode, uts: hc.UTSMode } as const;
+  const idmap = await svc.userns?.mappingFor(hc);
   for (const [type, mode] of Object.entries(modes) as [keyof typeof NS_FILE, string | undefined][]) {
     if (mode === 'host') plan[type] = 'host';
     else if (mode?.startsWith('container:')) {
@@ -38,10 +43,28 @@ export async function planNamespaces(svc: OpsHost, c: ContainerRecord): Promise<
       if (other.id === c.id) throw invalid(`cannot join own ${WHAT[type]}`);
       if (!other.state.Running) throw conflict(`cannot join ${WHAT[type]} of a non running container: ${ref}`);
       plan[type] = `/proc/${other.state.Pid}/ns/${NS_FILE[type]}`;
+      if (idmap) plan.user ??= await joinedUserns(other.state.Pid, ref, WHAT[type]);
     }
   }
-  if (!plan.network && svc.o.networker && !['none'].includes(hc.NetworkMode ?? '')) plan.network = await createNetns(svc.paths, c.id);
+  if (!plan.network && svc.o.networker && !['none'].includes(hc.NetworkMode ?? '')) {
+    if (idmap) Object.assign(plan, await createUsernsNetns(svc.o.execRoot, c.id, idmap, plan.user).then((r) => ({ user: r.user, network: r.net })));
+    else plan.network = await createNetns(svc.paths, c.id);
+  }
   return plan;
+}
+
+/**
+ * A remapped container that shares a namespace of container X joins X's user namespace
+ * too, the owner of what it shares (dockerd does so for the network): a runtime may only
+ * enter a namespace its own user namespace owns (runc refuses otherwise, and `runc exec`
+ * enters the user namespace first). X in the host's user namespace is refused.
+ */
+async function joinedUserns(pid: number, ref: string, what: string): Promise<string> {
+  const [theirs, ours] = await Promise.all([readlink(`/proc/${pid}/ns/user`).catch(() => ''), readlink('/proc/self/ns/user')]);
+  if (!theirs || theirs === ours) {
+    throw conflict(`cannot join the ${what} namespace of ${ref} from a user namespace: ${ref} runs in the host's user namespace (give both containers the same user namespace mode)`);
+  }
+  return `/proc/${pid}/ns/user`;
 }
 
 /** Calls the networker for a netns the daemon created; otherwise "none" (lo only) and default etc files. */

@@ -30,6 +30,7 @@ import { ExecManager } from './containers-exec.js';
 import { HealthMonitor, withHealthStatus, matchesHealth } from './containers-health.js';
 import * as archive from './containers-archive.js';
 import { restoreContainers } from './containers-restore.js';
+import { UsernsRemapper, prepareRemappedStorage, ownForContainer, type IdMapping } from './userns.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
 
 export interface ContainerServiceOptions {
@@ -46,6 +47,8 @@ export interface ContainerServiceOptions {
   cgroups?: CgroupReader;
   /** `hakod --seccomp-profile`: builtin (default), unconfined, or a decoded profile file. */
   seccomp?: DaemonSeccomp;
+  /** User namespace remapping (daemon-wide --userns-remap and per-container UsernsMode "remap"). */
+  userns?: UsernsRemapper;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -70,6 +73,7 @@ export class OciContainerService implements ContainerService {
   readonly execs: ExecManager;
   readonly health: HealthMonitor;
   private readonly seccompBpf = new SeccompBpfCache();
+  readonly userns: UsernsRemapper;
 
   constructor(readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.db);
@@ -81,6 +85,7 @@ export class OciContainerService implements ContainerService {
     this.exits = new ExitWatcher(this.paths.exitDir);
     this.execs = new ExecManager(this);
     this.health = new HealthMonitor(this);
+    this.userns = o.userns ?? new UsernsRemapper();
   }
 
   /** A generated name no container holds (dockerd retries, then appends a digit). */
@@ -106,6 +111,7 @@ export class OciContainerService implements ContainerService {
     const image = await this.o.images.resolveForContainer(body.Image ?? '');
     const rtName = body.HostConfig?.Runtime;
     if (rtName && !(rtName in this.runtimes)) throw invalid(`Unknown runtime specified ${rtName}`);
+    this.userns.validate(body.HostConfig);
     const c = buildRecord(body, name || this.freeRandomName(), image);
     for (const v of volumeNamesOf(c.hostConfig)) this.o.volumes?.ensure(v);
     this.store.insert(c);
@@ -124,10 +130,11 @@ export class OciContainerService implements ContainerService {
     try {
       if (this.runtimeFor(c).known(c.id)) await this.runtimeFor(c).delete(c.id);
       t.step('runtimeDelete');
+      const idmap = await this.userns.mappingFor(c.hostConfig);
       const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c)), t.timed('network', this.wireNetwork(c)));
       t.step('storageAndNetwork');
       writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
-      const bpfKey = this.writeBundle(c, rootfs, ns); t.step('writeBundle');
+      const bpfKey = this.writeBundle(c, rootfs, ns, idmap); t.step('writeBundle');
       const { pid } = await this.launch(c); t.step('conmonCreate');
       if (bpfKey) this.seccompBpf.learn(bpfKey, this.runtimeFor(c).root, c.id);
       await this.connectPendingAttach(c); t.step('attach');
@@ -143,7 +150,7 @@ export class OciContainerService implements ContainerService {
 
   /** The overlay rootfs and the container's volumes. */
   private async mountStorage(c: ContainerRecord): Promise<string> {
-    const rootfs = await mountRootfs(this.paths, c);
+    const rootfs = await mountRootfs(this.paths, c, await this.rootfsLayers(c));
     for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.mount(v, c.id);
     return rootfs;
   }
@@ -156,14 +163,17 @@ export class OciContainerService implements ContainerService {
   }
 
   /** Writes config.json; returns the seccomp cache key to learn after create (crun compiles it this time). */
-  private writeBundle(c: ContainerRecord, rootfs: string, ns: Awaited<ReturnType<typeof planNamespaces>>): string | undefined {
+  private writeBundle(c: ContainerRecord, rootfs: string, ns: Awaited<ReturnType<typeof planNamespaces>>, idmap?: IdMapping): string | undefined {
     const spec = buildSpec({
       id: c.id, config: c.config, hostConfig: c.hostConfig, image: { architecture: '', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} },
       rootfs, containerDir: this.paths.dir(c.id), dataRoot: this.o.dataRoot, instance: this.o.instance, namespaces: ns,
       passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'), seccomp: this.o.seccomp,
+      userns: idmap && { uids: idmap.uids, gids: idmap.gids },
     });
     spec.process.args = [c.path, ...c.args];
-    for (const m of spec.mounts) if (m.type === 'bind' && m.source?.startsWith(join(this.o.dataRoot, 'volumes'))) mkdirSync(m.source, { recursive: true });
+    const vols = spec.mounts.filter((m) => m.type === 'bind' && m.source?.startsWith(join(this.o.dataRoot, 'volumes'))).map((m) => m.source!);
+    for (const v of vols) mkdirSync(v, { recursive: true });
+    if (idmap) ownForContainer(this.paths.dir(c.id), vols, idmap);
     const bpfKey = this.seccompBpf.prepare(spec, this.runtimeFor(c).name);
     mkdirSync(this.paths.bundle(c.id), { recursive: true });
     writeFileSync(join(this.paths.bundle(c.id), 'config.json'), JSON.stringify(spec));
@@ -452,6 +462,15 @@ export class OciContainerService implements ContainerService {
     const c = this.store.resolve(idOrName);
     return statsStream(this, c, opts.stream);
   }
+
+  /** The overlay lower dirs of c: its image layers, or their id-shifted copies when it runs in a user namespace. */
+  async rootfsLayers(c: ContainerRecord): Promise<string[]> {
+    const m = await this.userns.mappingFor(c.hostConfig);
+    return m ? prepareRemappedStorage(this.paths.dir(c.id), this.o.dataRoot, c.layerDirs, m) : c.layerDirs;
+  }
+
+  /** The id mapping of a container in a user namespace, else undefined (commit and build map owners back). */
+  idShiftOf(idOrName: string): Promise<IdMapping | undefined> { return this.userns.mappingFor(this.store.resolve(idOrName).hostConfig); }
 
   /** Boot-time reconcile (containers-restore.ts). */
   restore(): Promise<void> { return restoreContainers(this); }

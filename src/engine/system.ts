@@ -29,6 +29,8 @@ export interface SystemDeps {
   labels?: string[];
   /** Start-up warnings to show in /info (e.g. a runtime fallback). */
   warnings?: string[];
+  /** The daemon remaps every container into a user namespace (--userns-remap). */
+  userns?: boolean;
   host?: () => HostFacts;
   /** dockerd's seccomp profile name for /info: builtin (default), unconfined or the profile's path. */
   seccompProfile?: string;
@@ -105,7 +107,7 @@ export class HostSystemService implements SystemService {
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: true, Isolation: '', InitBinary: '',
       ContainerdCommit: { ID: '', Expected: '' }, RuncCommit: commit(this.d.defaultRuntime), InitCommit: { ID: '', Expected: '' },
-      SecurityOptions: [`name=seccomp,profile=${this.d.seccompProfile ?? 'builtin'}`, h.cgroupVersion === '2' ? 'name=cgroupns' : ''].filter(Boolean),
+      SecurityOptions: [`name=seccomp,profile=${this.d.seccompProfile ?? 'builtin'}`, this.d.userns ? 'name=userns' : '', h.cgroupVersion === '2' ? 'name=cgroupns' : ''].filter(Boolean),
       DefaultAddressPools: [], CDISpecDirs: [], Warnings: orNull(this.warnings(h)),
     };
   }

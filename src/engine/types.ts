@@ -105,6 +105,8 @@ export interface ExecCreateBody {
 export interface ContainerService {
   create(body: ContainerCreateBody, name?: string): Promise<{ Id: string; Warnings: string[] }>;
   start(idOrName: string): Promise<void>; // NotModified when already running
+  /** The id mapping of a container in a user namespace (commit maps its files' owners back), else undefined. */
+  idShiftOf?(idOrName: string): Promise<{ key: string; uids: { containerID: number; hostID: number; size: number }[]; gids: { containerID: number; hostID: number; size: number }[] } | undefined>;
   stop(idOrName: string, opts: { timeout?: number; signal?: string }): Promise<void>;
   restart(idOrName: string, opts: { timeout?: number; signal?: string }): Promise<void>;
   kill(idOrName: string, signal?: string): Promise<void>;

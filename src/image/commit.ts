@@ -17,6 +17,7 @@ import { run } from '../platform/exec.js';
 import type { LayerRecord } from './metadata.js';
 import type { ImageStores } from './session.js';
 import { unpackLayer } from './unpack.js';
+import { toContainerId, type IdShift } from './snapshots-idmap.js';
 
 const KEPT_XATTR = '^(trusted\\.overlay\\.opaque|security\\.capability|user\\..+)$';
 
@@ -50,6 +51,8 @@ interface Walk {
   pack: tar.Pack;
   xattrs: Map<string, Record<string, Buffer>>;
   inodes: Map<string, string>;
+  /** The dir belongs to a container in a user namespace: owners go back to its ids. */
+  unshift?: IdShift;
 }
 
 function entry(p: tar.Pack, h: HeaderArg, body?: Readable): Promise<void> {
@@ -62,8 +65,9 @@ function entry(p: tar.Pack, h: HeaderArg, body?: Readable): Promise<void> {
   });
 }
 
-function header(name: string, st: Stats, x?: Record<string, Buffer>): HeaderArg {
-  const h: HeaderArg = { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime, size: 0 };
+function headerOf(name: string, st: Stats, x?: Record<string, Buffer>, u?: IdShift): HeaderArg {
+  const [uid, gid] = u ? [toContainerId(st.uid, u.uids), toContainerId(st.gid, u.gids)] : [st.uid, st.gid];
+  const h: HeaderArg = { name, mode: st.mode & 0o7777, uid, gid, mtime: st.mtime, size: 0 };
   const caps = x?.['security.capability'];
   const pax: Record<string, string> = {};
   for (const [k, v] of Object.entries(x ?? {})) {
@@ -80,6 +84,7 @@ async function walk(w: Walk, rel: string): Promise<void> {
     const abs = join(w.dir, r);
     const st = await lstat(abs);
     const x = w.xattrs.get(r);
+    const header = (n: string, s: Stats, xa?: Record<string, Buffer>) => headerOf(n, s, xa, w.unshift);
     if (st.isCharacterDevice() && st.rdev === 0) {
       await entry(w.pack, { name: `${rel ? rel + '/' : ''}.wh.${name}`, mode: 0, size: 0, mtime: st.mtime, type: 'file' });
     } else if (st.isDirectory()) {
@@ -106,12 +111,12 @@ async function walk(w: Walk, rel: string): Promise<void> {
 }
 
 /** Streams the layer tar of an upper-form directory. */
-export function tarUpperDir(dir: string): Readable {
+export function tarUpperDir(dir: string, unshift?: IdShift): Readable {
   const pack = tar.pack();
   const out = new PassThrough();
   pack.pipe(out);
   (async () => {
-    const w: Walk = { dir, pack, xattrs: await readXattrs(dir), inodes: new Map() };
+    const w: Walk = { dir, pack, xattrs: await readXattrs(dir), inodes: new Map(), unshift };
     await walk(w, '');
     pack.finalize();
   })().catch((e: Error) => {
@@ -127,11 +132,11 @@ export function tarUpperDir(dir: string): Readable {
  * caller registers an image using it (until then the snapshot and blob are
  * unreferenced and removed by the next clean-up; see dropUnused()).
  */
-export async function commitLayer(s: ImageStores, upperDir: string, parent: Digest | null): Promise<LayerRecord> {
+export async function commitLayer(s: ImageStores, upperDir: string, parent: Digest | null, unshift?: IdShift): Promise<LayerRecord> {
   const tee = s.content.writer();
   const chain = (d: Digest) => (parent ? sha256(`${parent} ${d}`) : d);
   try {
-    const r = await s.snapshots.create((x: { diffId: Digest }) => chain(x.diffId), (dir) => unpackLayer(tarUpperDir(upperDir), dir, { tee }));
+    const r = await s.snapshots.create((x: { diffId: Digest }) => chain(x.diffId), (dir) => unpackLayer(tarUpperDir(upperDir, unshift), dir, { tee }));
     await tee.commit(r.diffId);
     return { chainId: chain(r.diffId), parent, diffId: r.diffId, size: r.size, tarSize: r.tarSize };
   } catch (e) {

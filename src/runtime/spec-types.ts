@@ -34,6 +34,13 @@ export interface OciNamespace {
   path?: string;
 }
 
+/** linux.uidMappings / gidMappings entry. */
+export interface OciIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 export interface OciDeviceRule {
   allow: boolean;
   type?: 'a' | 'b' | 'c';
@@ -58,6 +65,8 @@ export interface OciSpec {
   mounts: OciMount[];
   linux: {
     namespaces: OciNamespace[];
+    uidMappings?: OciIdMapping[];
+    gidMappings?: OciIdMapping[];
     resources?: OciResources;
     cgroupsPath?: string;
     sysctl?: Record<string, string>;

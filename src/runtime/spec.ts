@@ -7,12 +7,13 @@
 import type { ContainerConfig, HostConfig } from '../core/docker.js';
 import type { ImageConfig } from '../core/oci.js';
 import { invalid } from '../core/errors.js';
-import type { OciNamespace, OciResources, OciRlimit, OciSpec } from './spec-types.js';
+import type { OciIdMapping, OciNamespace, OciResources, OciRlimit, OciSpec } from './spec-types.js';
 import { ALL_CAPS, DEFAULT_CAPS, DEFAULT_DEVICE_RULES, DEFAULT_NOFILE, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from './spec-defaults.js';
 import { resolveUser } from './spec-user.js';
 import { buildMounts } from './spec-mounts.js';
 import { hostBoundingCaps } from './caps-host.js';
 import { parseSecurityOpts, seccompFor, type DaemonSeccomp } from './seccomp.js';
+import { usernsMounts } from './spec-userns.js';
 
 export type NsType = OciNamespace['type'];
 /** Per namespace: absent = a new one, 'host' = the host's, otherwise the path to join. */
@@ -35,6 +36,8 @@ export interface SpecInput {
   group: string;
   /** The daemon's seccomp profile (`hakod --seccomp-profile`); default: hako's builtin one. */
   seccomp?: DaemonSeccomp;
+  /** A new user namespace with these mappings (userns remap); absent = the host's. */
+  userns?: { uids: OciIdMapping[]; gids: OciIdMapping[] };
 }
 
 const strs = (v: string[] | string | null | undefined): string[] | undefined =>
@@ -87,8 +90,8 @@ export function buildRlimits(hc: HostConfig): OciRlimit[] {
   return [...out.values()];
 }
 
-export function buildNamespaces(plan: NamespacePlan, hc: HostConfig): OciNamespace[] {
-  const types: NsType[] = ['mount', 'network', 'uts', 'ipc', 'pid'];
+export function buildNamespaces(plan: NamespacePlan, hc: HostConfig, userns = false): OciNamespace[] {
+  const types: NsType[] = [...(userns ? ['user' as const] : []), 'mount', 'network', 'uts', 'ipc', 'pid'];
   if (hc.CgroupnsMode !== 'host') types.push('cgroup');
   const out: OciNamespace[] = [];
   for (const type of types) {
@@ -156,9 +159,10 @@ export function buildSpec(inp: SpecInput): OciSpec {
     },
     root: { path: inp.rootfs, readonly: !!hc.ReadonlyRootfs },
     ...(inp.namespaces.uts === undefined ? { hostname } : {}),
-    mounts: buildMounts({ hostConfig: hc, containerDir: inp.containerDir, dataRoot: inp.dataRoot, privileged: !!hc.Privileged }),
+    mounts: ((ms) => (inp.userns ? usernsMounts(ms, { netnsJoined: !!inp.namespaces.network && !inp.namespaces.user, hostIpc: inp.namespaces.ipc === 'host' }) : ms))(buildMounts({ hostConfig: hc, containerDir: inp.containerDir, dataRoot: inp.dataRoot, privileged: !!hc.Privileged })),
     linux: {
-      namespaces: buildNamespaces(inp.namespaces, hc),
+      namespaces: buildNamespaces(inp.namespaces, hc, !!inp.userns),
+      ...(inp.userns ? { uidMappings: inp.userns.uids, gidMappings: inp.userns.gids } : {}),
       resources: buildResources(hc),
       cgroupsPath: cgroupsPath(inp.instance, inp.id, hc.CgroupParent),
       sysctl: { ...(hc.Sysctls ?? {}) },

@@ -74,7 +74,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   b('tty', 'Allocate a pseudo-TTY', 't'),
   l('ulimit', 'Ulimit options'),
   s('user', 'Username or UID (format: <name|uid>[:<group|gid>])', 'u'),
-  s('userns', 'User namespace to use'),
+  s('userns', 'User namespace to use: host, or remap (root mapped to the hako subordinate ids)'),
   s('uts', 'UTS namespace to use'),
   l('volume', 'Bind mount a volume', 'v'),
   l('volumes-from', 'Mount volumes from the specified container(s)'),

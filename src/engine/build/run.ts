@@ -71,7 +71,7 @@ export async function runStep(req: RunRequest): Promise<LayerRecord> {
     } finally {
       output.destroy();
     }
-    const layer = await commitLayer(req.stores, await upperDirOf(cs, Id), req.parentChain);
+    const layer = await commitLayer(req.stores, await upperDirOf(cs, Id), req.parentChain, await cs.idShiftOf?.(Id));
     ok = true;
     return layer;
   } finally {

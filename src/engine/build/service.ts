@@ -68,7 +68,7 @@ export class BuildService {
     const layers = images.store.layersOf(imageId);
     let layer;
     try {
-      layer = await commitLayer(stores, await upperDirOf(cs, id), layers.at(-1)?.chainId ?? null);
+      layer = await commitLayer(stores, await upperDirOf(cs, id), layers.at(-1)?.chainId ?? null, await cs.idShiftOf?.(id));
     } finally {
       if (state?.Running && !state.Paused && o.pause !== false) await cs.unpause(id).catch(() => {});
     }
