@@ -2,6 +2,7 @@
 import type { HostConfig } from '../core/docker.js';
 import { ZERO_TIME, type ContainerRecord } from './containers-store.js';
 import type { ContainerPaths } from './containers-host.js';
+import { networksView } from './containers-networks.js';
 
 export function withHostConfigDefaults(hc: HostConfig): Record<string, unknown> {
   return {
@@ -38,7 +39,7 @@ function mountsOf(c: ContainerRecord, dataRoot: string) {
 }
 
 function networkSettings(c: ContainerRecord) {
-  const nets = c.network.networks as Record<string, Record<string, unknown>>;
+  const nets = networksView(c) as Record<string, Record<string, unknown>>;
   // dockerd fills the top-level (legacy) fields from the default "bridge" network only.
   const primary = nets.bridge ?? {};
   return {
@@ -106,7 +107,7 @@ export function summaryView(c: ContainerRecord, dataRoot: string): Record<string
     Id: c.id, Names: [`/${c.name}`], Image: c.config.Image ?? '', ImageID: c.imageId, Command: cmd,
     Created: Math.floor(Date.parse(c.created) / 1000), Ports: portsList(c), Labels: c.config.Labels ?? {},
     State: c.state.Status, Status: statusText(c), HostConfig: { NetworkMode: c.hostConfig.NetworkMode || 'default' },
-    NetworkSettings: { Networks: c.network.networks }, Mounts: mountsOf(c, dataRoot),
+    NetworkSettings: { Networks: networksView(c) }, Mounts: mountsOf(c, dataRoot),
   };
 }
 

@@ -28,6 +28,7 @@ import { ExecManager } from './containers-exec.js';
 import { HealthMonitor, withHealthStatus, matchesHealth } from './containers-health.js';
 import * as archive from './containers-archive.js';
 import { restoreContainers } from './containers-restore.js';
+import { prepareNetworks } from './containers-networks.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
 
 export interface ContainerServiceOptions {
@@ -102,6 +103,7 @@ export class OciContainerService implements ContainerService {
     const rtName = body.HostConfig?.Runtime;
     if (rtName && !(rtName in this.runtimes)) throw invalid(`Unknown runtime specified ${rtName}`);
     const c = buildRecord(body, name || this.freeRandomName(), image);
+    await prepareNetworks(this.store, this.o.networker, c);
     for (const v of volumeNamesOf(c.hostConfig)) this.o.volumes?.ensure(v);
     this.store.insert(c);
     mkdirSync(this.paths.dir(c.id), { recursive: true });

@@ -281,6 +281,8 @@ export interface ContainerNetworker {
   teardown(containerId: string): Promise<void>;
   /** Resolves a network name/id (NotFound: "network x not found"). */
   exists(nameOrId: string): Promise<boolean>;
+  /** The name of a network given by name, id or id prefix (NotFound: "network x not found"). */
+  networkName?(nameOrId: string): Promise<string>;
   /** On container removal: tears down and drops the networks it was connected to while stopped (docker network connect). */
   forget?(containerId: string): Promise<void>;
 }

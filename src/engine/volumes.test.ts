@@ -89,7 +89,7 @@ test('create refuses bad names, drivers and options with docker wording', async 
     await assert.rejects(s.v.create({ Name: 'a' }), code('InvalidArgument', /names should be at least two alphanumeric characters/));
     await assert.rejects(s.v.create({ Name: '../x' }),
       code('InvalidArgument', 'create ../x: "../x" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path'));
-    await assert.rejects(s.v.create({ Name: 'ok', Driver: 'nfsplug' }), code('NotFound', 'error looking up volume plugin nfsplug: plugin "nfsplug" not found'));
+    await assert.rejects(s.v.create({ Name: 'ok', Driver: 'nfsplug' }), code('NotFound', 'create ok: error looking up volume plugin nfsplug: plugin "nfsplug" not found'));
     await assert.rejects(s.v.create({ Name: 'ok', DriverOpts: { foo: 'bar' } }), code('InvalidArgument', 'create ok: invalid option: "foo"'));
     await assert.rejects(s.v.create({ Name: 'ok', DriverOpts: { type: 'tmpfs' } }), code('InvalidArgument', 'create ok: missing required option: "device"'));
     assert.throws(() => s.v.ensure('bad/name'), code('InvalidArgument', /includes invalid characters/));

@@ -198,9 +198,9 @@ export class Volumes implements VolumeService, VolumeMounter {
 
   private createRow(body: VolumeCreateBody): Row {
     const driver = body.Driver || 'local';
-    if (driver !== 'local') throw notFound(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     const anonymous = !body.Name;
     const name = body.Name || newId();
+    if (driver !== 'local') throw notFound(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     validateName(name);
     const existing = this.find(name);
     if (existing) return existing;

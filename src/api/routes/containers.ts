@@ -1,5 +1,5 @@
 import type { ContainerCreateBody, HostConfig } from '../../core/docker.js';
-import { invalid, isEngineError } from '../../core/errors.js';
+import { EngineError, invalid, isEngineError, notFound } from '../../core/errors.js';
 import type { Ctx, Router } from '../router.js';
 import { boolParam, intParam, parseFilters, readJson } from '../query.js';
 import { sendJson, sendNoContent } from '../respond.js';
@@ -23,7 +23,10 @@ export function containerRoutes(r: Router): void {
   r.add('POST', '/containers/{id}/start', simple((ctx) => svc(ctx).start(id(ctx))));
   r.add('POST', '/containers/{id}/stop', simple((ctx) => svc(ctx).stop(id(ctx), stopOpts(ctx))));
   r.add('POST', '/containers/{id}/restart', simple((ctx) => svc(ctx).restart(id(ctx), stopOpts(ctx))));
-  r.add('POST', '/containers/{id}/kill', simple((ctx) => svc(ctx).kill(id(ctx), ctx.query.get('signal') || undefined)));
+  r.add('POST', '/containers/{id}/kill', simple((ctx) => svc(ctx).kill(id(ctx), ctx.query.get('signal') || undefined).catch((e: unknown) => {
+    // dockerd: "Cannot kill container: nosuch: No such container: nosuch".
+    throw e instanceof EngineError && e.code === 'NotFound' ? notFound(`Cannot kill container: ${id(ctx)}: ${e.message}`) : e;
+  })));
   r.add('POST', '/containers/{id}/pause', simple((ctx) => svc(ctx).pause(id(ctx))));
   r.add('POST', '/containers/{id}/unpause', simple((ctx) => svc(ctx).unpause(id(ctx))));
   r.add('POST', '/containers/{id}/rename', simple((ctx) => {
