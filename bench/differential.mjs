@@ -363,6 +363,7 @@ const KNOWN = [
   [/system\/df/, /^BuilderSize$/, 'removed in API 1.42'],
   [/containers\/\{id\}\/json \(running\)/, /^Config\.NetworkDisabled$/, 'this dockerd runs with --bridge=none, so its started container has no network'],
   [/volumes|system\/df/, /^Volumes\[\]$/, 'hako has no volumes yet'],
+  [/networks$/, /^\[\]\.Options\.\*$/, 'the options of hako\'s default bridge network; this dockerd runs with --bridge=none, so it has none'],
 ];
 
 function known(endpoint, path) {
@@ -399,7 +400,7 @@ const ENDPOINTS = [
   ['Container', 'GET', '/containers/{id}/archive?path=/'], ['Container', 'PUT', '/containers/{id}/archive?path=/'],
   ['Container', 'POST', '/containers/prune'],
   ['Image', 'GET', '/images/json'], ['Image', 'POST', '/build'], ['Image', 'POST', '/build/prune'],
-  ['Image', 'POST', '/images/create?fromImage=diff-no-such-image'], ['Image', 'GET', '/images/{name}/json'],
+  ['Image', 'POST', '/images/create?fromImage=127.0.0.1:9/diff-no-such-image'], ['Image', 'GET', '/images/{name}/json'],
   ['Image', 'GET', '/images/{name}/history'], ['Image', 'POST', '/images/{name}/push'],
   ['Image', 'POST', '/images/{name}/tag?repo=x'], ['Image', 'DELETE', '/images/{name}'],
   ['Image', 'GET', '/images/search?term=busybox'], ['Image', 'POST', '/images/prune'], ['Image', 'POST', '/commit?container={id}'],
@@ -446,6 +447,8 @@ async function probeRoutes(d) {
     const bodyless = method === 'GET' || method === 'HEAD' || method === 'DELETE';
     // Bodies that cannot create anything: an empty object (create/prune answer 400 or act on nothing).
     let body = bodyless ? undefined : '{}';
+    // Never towards Docker Hub: the login goes to a closed port on loopback.
+    if (path === '/auth') body = JSON.stringify({ serveraddress: '127.0.0.1:9', username: 'x', password: 'x' });
     if (path === '/images/load' || path.startsWith('/build') || path.startsWith('/containers/' + X + '/archive')) body = method === 'GET' || method === 'HEAD' ? undefined : Buffer.alloc(0);
     let r;
     try {

@@ -3,6 +3,7 @@ import type { HostConfig } from '../core/docker.js';
 import { ZERO_TIME, type ContainerRecord } from './containers-store.js';
 import type { ContainerPaths } from './containers-host.js';
 import { networksView } from './containers-networks.js';
+import { requestedMounts } from './containers-volumes.js';
 
 export function withHostConfigDefaults(hc: HostConfig): Record<string, unknown> {
   return {
@@ -32,7 +33,14 @@ function mountsOf(c: ContainerRecord, dataRoot: string) {
     out.push({ Type: vol ? 'volume' : 'bind', ...(vol ? { Name: src, Driver: 'local' } : {}), Source: vol ? `${dataRoot}/volumes/${src}/_data` : src,
       Destination: dst, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: vol ? '' : 'rprivate' });
   }
+  const implicit = new Set(c.implicitMounts ?? []);
   for (const m of c.hostConfig.Mounts ?? []) {
+    if (m.Type === 'volume') {
+      // dockerd: Mode "z" for --mount, "" for an image VOLUME or -v /path.
+      out.push({ Type: 'volume', Name: m.Source ?? '', Source: `${dataRoot}/volumes/${m.Source}/_data`, Destination: m.Target, Driver: 'local',
+        Mode: implicit.has(m.Target) ? '' : 'z', RW: !m.ReadOnly, Propagation: '' });
+      continue;
+    }
     out.push({ Type: m.Type, Source: m.Source ?? '', Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: m.Type === 'bind' ? 'rprivate' : '' });
   }
   return out;
@@ -60,7 +68,7 @@ export function inspectView(c: ContainerRecord, p: ContainerPaths, runtime: stri
     LogPath: p.logPath(c.id), Name: `/${c.name}`, RestartCount: c.restartCount, Driver: 'overlay2', Platform: 'linux',
     MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: execIds.length ? execIds : null,
     // dockerd fills HostConfig.Runtime at the first start; a never-started container has none.
-    HostConfig: withHostConfigDefaults({ ...c.hostConfig, Runtime: c.hostConfig.Runtime || (c.state.StartedAt === ZERO_TIME ? undefined : runtime) }),
+    HostConfig: withHostConfigDefaults({ ...c.hostConfig, Mounts: requestedMounts(c), Runtime: c.hostConfig.Runtime || (c.state.StartedAt === ZERO_TIME ? undefined : runtime) }),
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...c.layerDirs].reverse().join(':'), UpperDir: `${dir}/upper`, WorkDir: `${dir}/work`, MergedDir: `${dir}/merged` } },
     Mounts: mountsOf(c, p.dataRoot), Config: configView(c), NetworkSettings: networkSettings(c),
   };

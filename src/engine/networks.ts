@@ -58,7 +58,8 @@ export class BridgeNetworkService implements NetworkService {
 
   async list(filters: Record<string, string[]> = {}): Promise<Record<string, unknown>[]> {
     const all = this.m.store.networks().filter((n) => this.matches(n, filters));
-    return all.map((n) => this.view(n));
+    // From API 1.28 the list leaves Containers empty (only GET /networks/{id} fills it).
+    return all.map((n) => ({ ...this.view(n), Containers: {} }));
   }
 
   private matches(n: NetworkRow, f: Record<string, string[]>): boolean {
@@ -104,7 +105,7 @@ export class BridgeNetworkService implements NetworkService {
     const c = cfg[0] ?? {};
     const n = await this.m.createNetwork({ name, internal: !!body.Internal, attachable: !!body.Attachable,
       subnet: c.Subnet || undefined, gateway: c.Gateway || undefined, ipRange: c.IPRange || undefined,
-      options: body.Options ?? {}, labels: body.Labels ?? {}, ipamOptions: body.IPAM?.Options ?? {} });
+      options: body.Options ?? {}, labels: body.Labels ?? {}, ipamOptions: body.IPAM?.Options ?? null });
     this.emit('create', n);
     return { Id: n.id, Warning: '' };
   }

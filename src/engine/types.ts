@@ -208,7 +208,7 @@ export interface VolumeService {
   /** NotFound: "get <name>: no such volume". */
   inspect(name: string): Promise<Volume>;
   /** Filters: name, label, dangling, driver. */
-  list(filters?: Record<string, string[]>): Promise<{ Volumes: Volume[]; Warnings: string[] }>;
+  list(filters?: Record<string, string[]>): Promise<{ Volumes: Volume[]; Warnings: string[] | null }>;
   /** Conflict (409) "remove <name>: volume is in use - [ids]"; with force a missing volume is not an error. */
   remove(name: string, opts?: { force?: boolean }): Promise<void>;
   /** Unused volumes; only anonymous ones unless filters.all = ["true"]. Filters: label, label!, all. */

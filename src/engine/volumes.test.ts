@@ -125,7 +125,7 @@ test('list filters by name, label, driver and dangling', async () => {
     assert.deepEqual(await names({ driver: ['local'] }), ['cache', 'db', 'web']);
     assert.deepEqual(await names({ dangling: ['true'] }), ['cache', 'db']);
     assert.deepEqual(await names({ dangling: ['0'] }), ['web']);
-    assert.deepEqual((await s.v.list()).Warnings, []);
+    assert.deepEqual((await s.v.list()).Warnings, null);
     await assert.rejects(s.v.list({ bogus: ['x'] }), code('InvalidArgument', "invalid filter 'bogus'"));
     await assert.rejects(s.v.list({ dangling: ['maybe'] }), code('InvalidArgument', "invalid filter 'dangling=maybe'"));
   } finally {
