@@ -53,7 +53,8 @@ function networkSettings(c: ContainerRecord) {
   const primary = nets.bridge ?? {};
   return {
     Bridge: '', SandboxID: c.state.Running ? c.id : '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-    Ports: c.network.ports ?? {}, SandboxKey: c.network.sandboxKey ?? '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
+    // A stopped container publishes nothing: dockerd shows {} (and ps no ports) once it ends.
+    Ports: live(c) ? c.network.ports ?? {} : {}, SandboxKey: c.network.sandboxKey ?? '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
     EndpointID: primary.EndpointID ?? '', Gateway: primary.Gateway ?? '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
     IPAddress: primary.IPAddress ?? '', IPPrefixLen: primary.IPPrefixLen ?? 0, IPv6Gateway: '', MacAddress: primary.MacAddress ?? '',
     Networks: nets,
@@ -120,8 +121,11 @@ export function summaryView(c: ContainerRecord, dataRoot: string): Record<string
   };
 }
 
+const live = (c: ContainerRecord) => c.state.Running || c.state.Paused;
+
 function portsList(c: ContainerRecord) {
   const out: Record<string, unknown>[] = [];
+  if (!live(c)) return out;
   for (const [k, binds] of Object.entries((c.network.ports ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>)) {
     const [port, type = 'tcp'] = k.split('/');
     if (!binds) { out.push({ PrivatePort: Number(port), Type: type }); continue; }
