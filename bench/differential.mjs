@@ -488,7 +488,9 @@ function endpoints(o, since, until) {
   return e;
 }
 
-async function compareAll(docker, hako, od, oh, since, until, dumpDir) {
+async function compareAll(docker, hako, od, oh, since, until, dumpDir, version) {
+  // Both daemons are asked at dockerd's API version, so hako shapes its answers for it.
+  const v = (p) => (version ? `/v${version}${p}` : p);
   const results = [];
   if (dumpDir) mkdirSync(dumpDir, { recursive: true });
   const dump = (who, name, r) => {
@@ -505,7 +507,7 @@ async function compareAll(docker, hako, od, oh, since, until, dumpDir) {
       res.skipped = `dockerd has no ${ep.needs}`;
       continue;
     }
-    const rd = await call(docker.socket, 'GET', pd);
+    const rd = await call(docker.socket, 'GET', v(pd));
     res.dockerStatus = rd.status;
     dump('dockerd', ep.name, rd);
     if (!ph) {
@@ -513,7 +515,7 @@ async function compareAll(docker, hako, od, oh, since, until, dumpDir) {
       res.unsupported = `hako has no ${ep.needs} (its creation failed; see set-up notes)`;
       continue;
     }
-    const rh = await call(hako.socket, 'GET', ph);
+    const rh = await call(hako.socket, 'GET', v(ph));
     res.hakoStatus = rh.status;
     dump('hako', ep.name, rh);
     const hd = new Set(Object.keys(rd.headers).filter((h) => !IGNORED_HEADERS.has(h)));
@@ -680,12 +682,12 @@ async function main() {
     const until = Math.ceil(Date.now() / 1000);
     const vd = JSON.parse((await call(docker.socket, 'GET', '/version')).body);
     const vh = await call(hako.socket, 'GET', '/version').then((r) => JSON.parse(r.body), () => ({}));
-    const results = await compareAll(docker, hako, od, oh, since, until, opts.dump);
+    const results = await compareAll(docker, hako, od, oh, since, until, opts.dump, vd.ApiVersion);
     const probe = opts['no-probe'] ? undefined : await probeRoutes(hako);
     data = {
       date: new Date().toISOString().slice(0, 10),
       dockerVersion: `Docker Engine ${vd.Version} (API ${vd.ApiVersion})`,
-      hakoVersion: `${vh.Version ?? '?'} (API ${vh.ApiVersion ?? '?'})`,
+      hakoVersion: `${vh.Version ?? '?'} (API ${vh.ApiVersion ?? '?'}; asked at /v${vd.ApiVersion})`,
       setup: { docker: od, hako: oh }, results, probe,
     };
   } finally {

@@ -7,8 +7,8 @@
  * so the recording cannot drift from what dockerd says. Nothing here pulls: the only image
  * named is busybox, loaded into both first.
  *
- * Left out on purpose (dockerd 20.10 quirks newer dockerd dropped, hako follows the newer):
- * `network connect nosuch c` and `create --network nosuch|container:nosuch` succeed on 20.10.
+ * Left out: `network connect nosuch c`, which dockerd 20.10 accepts for a stopped container
+ * (hako answers 404 "network nosuch not found", as newer dockerd does).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -91,7 +91,7 @@ describe('anonymous volumes', { skip }, () => {
     for (const n of names) assert.match(n, HEX);
     assert.equal((await mounts('vc')).map((m) => m.Destination).sort().join(' '), '/data /other');
     assert.deepEqual(await volumes(), [...before, ...names].sort());
-    await ok('start', 'vc');
+    await ok('start', '-a', 'vc');
     await ok('rm', '-v', 'vc');
     for (let i = 0; i < 50 && (await volumes()).length !== before.length; i++) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(await volumes(), before);

@@ -16,18 +16,21 @@ function primaryOf(mode: string): string {
 }
 
 /**
- * At create, as dockerd's updateContainerNetworkSettings: `container:X` becomes X's full id
- * (NotFound for a missing X), every network named is resolved (NotFound: "network x not
- * found") and the configured set keyed by its name.
+ * At create, as dockerd's updateContainerNetworkSettings: `container:X` becomes X's full id,
+ * every network named is keyed by its name. A missing X or network is left as given and
+ * fails the start, as with dockerd 20.10: a 404 from create makes the docker CLI pull the
+ * image (from Docker Hub) before it shows the error.
  */
 export async function prepareNetworks(store: ContainerStore, networker: ContainerNetworker | undefined, c: ContainerRecord): Promise<void> {
   const mode = c.hostConfig.NetworkMode || 'default';
+  const known = <T>(fn: () => T, fallback: T): T => { try { return fn(); } catch { return fallback; } };
   if (mode.startsWith('container:')) {
-    c.hostConfig.NetworkMode = `container:${store.resolve(mode.slice('container:'.length)).id}`;
+    const ref = mode.slice('container:'.length);
+    c.hostConfig.NetworkMode = `container:${known(() => store.resolve(ref).id, ref)}`;
     c.networks = {};
     return;
   }
-  const nameOf = async (x: string) => (networker?.networkName ? networker.networkName(primaryOf(x)) : primaryOf(x));
+  const nameOf = async (x: string) => (networker?.networkName ? networker.networkName(primaryOf(x)).catch(() => primaryOf(x)) : primaryOf(x));
   const primary = await nameOf(mode);
   const eps: Networks = {};
   for (const [key, cfg] of Object.entries(c.endpointsConfig ?? {})) eps[await nameOf(key)] = cfg ?? {};

@@ -5,6 +5,7 @@ import { boolParam, intParam, parseFilters, readJson } from '../query.js';
 import { sendJson, sendNoContent } from '../respond.js';
 import { need } from './common.js';
 import { bridgeSession, sendOutput, sendStream } from './streams.js';
+import { containersForVersion } from '../versions.js';
 
 const id = (ctx: Ctx) => ctx.params.id!;
 const svc = (ctx: Ctx) => need(ctx, 'containers');
@@ -14,7 +15,7 @@ export function containerRoutes(r: Router): void {
   r.add('GET', '/containers/json', list);
   r.add('POST', '/containers/create', create);
   r.add('POST', '/containers/prune', async (ctx) => sendJson(ctx.res, 200, await svc(ctx).prune(parseFilters(ctx.query.get('filters')))));
-  r.add('GET', '/containers/{id}/json', async (ctx) => sendJson(ctx.res, 200, await svc(ctx).inspect(id(ctx), { size: boolParam(ctx.query, 'size') })));
+  r.add('GET', '/containers/{id}/json', async (ctx) => sendJson(ctx.res, 200, containersForVersion(await svc(ctx).inspect(id(ctx), { size: boolParam(ctx.query, 'size') }), ctx.apiVersion)));
   r.add('GET', '/containers/{id}/top', async (ctx) => sendJson(ctx.res, 200, await svc(ctx).top(id(ctx), ctx.query.get('ps_args') || undefined)));
   r.add('GET', '/containers/{id}/changes', async (ctx) => sendJson(ctx.res, 200, await svc(ctx).changes(id(ctx))));
   r.add('GET', '/containers/{id}/export', async (ctx) => sendStream(ctx, await svc(ctx).export(id(ctx)), 'application/x-tar'));
@@ -59,7 +60,7 @@ function simple(op: (ctx: Ctx) => Promise<void>, status = 204) {
 async function list(ctx: Ctx): Promise<void> {
   const q = ctx.query;
   const opts = { all: boolParam(q, 'all'), limit: intParam(q, 'limit'), size: boolParam(q, 'size'), filters: parseFilters(q.get('filters')) };
-  sendJson(ctx.res, 200, await svc(ctx).list(opts));
+  sendJson(ctx.res, 200, containersForVersion(await svc(ctx).list(opts), ctx.apiVersion));
 }
 
 async function create(ctx: Ctx): Promise<void> {
