@@ -33,3 +33,41 @@ export function infoForVersion(info: Record<string, unknown>, version: string): 
   const { CDISpecDirs: _c, ...rest } = info;
   return rest;
 }
+
+/** The container fields dockerd's image Config carries, empty, up to API 1.49 (and ContainerConfig up to 1.44). */
+const EMPTY_CONTAINER_CONFIG = {
+  Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false,
+  OpenStdin: false, StdinOnce: false, Env: null, Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null,
+  OnBuild: null, Labels: null,
+};
+
+/**
+ * GET /images/{name}/json: `Container` and `ContainerConfig` until 1.44 (removed in 1.45),
+ * `Config` with every container field (empty when unset) until 1.49 (1.50 sends only the set ones).
+ */
+export function imageForVersion(img: Record<string, unknown>, version: string): Record<string, unknown> {
+  const { Container, ContainerConfig, ...rest } = img;
+  const out: Record<string, unknown> = olderThan(version, 1, 45)
+    ? { ...rest, Container: Container ?? '', ContainerConfig: { ...EMPTY_CONTAINER_CONFIG, ...(ContainerConfig as object | undefined) } }
+    : rest;
+  if (olderThan(version, 1, 50) && out.Config && typeof out.Config === 'object') out.Config = { ...EMPTY_CONTAINER_CONFIG, ...out.Config };
+  if (!olderThan(version, 1, 44)) delete out.VirtualSize;
+  return out;
+}
+
+/** GET /images/json (and /system/df Images): VirtualSize only before 1.44. */
+export function imagesForVersion<T extends Record<string, unknown>>(list: T[], version: string): T[] {
+  if (olderThan(version, 1, 44)) return list;
+  return list.map(({ VirtualSize: _v, ...rest }) => rest as T);
+}
+
+/** GET /info before 1.42 still says KernelMemory (hako sets no kernel memory limit). */
+export function legacyInfo(info: Record<string, unknown>, version: string): Record<string, unknown> {
+  return olderThan(version, 1, 42) ? { KernelMemory: false, ...info } : info;
+}
+
+/** GET /system/df: BuilderSize before 1.42 (hako keeps no build cache), VirtualSize of images before 1.44. */
+export function legacyDf(df: Record<string, unknown>, version: string): Record<string, unknown> {
+  const images = Array.isArray(df.Images) ? { Images: imagesForVersion(df.Images as Record<string, unknown>[], version) } : {};
+  return olderThan(version, 1, 42) ? { ...df, ...images, BuilderSize: 0 } : { ...df, ...images };
+}
