@@ -354,6 +354,7 @@ function compareShapes(docker, hako) {
 const KNOWN = [
   [/\/info$/, /^KernelMemory(TCP)?$/, 'deprecated in API 1.41, omitted from 1.42 when the host lacks it'],
   [/\/info$/, /^CDISpecDirs$/, 'added in API 1.44'],
+  [/\/info$/, /^SecurityOptions\[\]$/, 'array elements, not a key: dockerd lists name=seccomp,profile=default; hako applies no seccomp profile yet (issue 6) and claims none'],
   [/\/info$/, /^DefaultAddressPools$/, 'dockerd omits it when no pool is configured'],
   [/\/images\/\{id\}\/json$/, /^ContainerConfig(\.|$)/, 'removed in API 1.45'],
   [/\/images\/\{id\}\/json$/, /^Config\.(Hostname|Domainname|User|Attach\w+|Tty|OpenStdin|StdinOnce|Image|Volumes|WorkingDir|Entrypoint|OnBuild|Labels)$/,
@@ -363,6 +364,7 @@ const KNOWN = [
   [/system\/df/, /^BuilderSize$/, 'removed in API 1.42'],
   [/containers\/\{id\}\/json \(running\)/, /^Config\.NetworkDisabled$/, 'this dockerd runs with --bridge=none, so its started container has no network'],
   [/volumes|system\/df/, /^Volumes\[\]$/, 'hako has no volumes yet'],
+  [/networks$/, /^\[\]\.Options\.\*$/, 'the options of hako\'s default bridge network; this dockerd runs with --bridge=none, so it has none'],
 ];
 
 function known(endpoint, path) {
@@ -399,7 +401,7 @@ const ENDPOINTS = [
   ['Container', 'GET', '/containers/{id}/archive?path=/'], ['Container', 'PUT', '/containers/{id}/archive?path=/'],
   ['Container', 'POST', '/containers/prune'],
   ['Image', 'GET', '/images/json'], ['Image', 'POST', '/build'], ['Image', 'POST', '/build/prune'],
-  ['Image', 'POST', '/images/create?fromImage=diff-no-such-image'], ['Image', 'GET', '/images/{name}/json'],
+  ['Image', 'POST', '/images/create?fromImage=127.0.0.1:9/diff-no-such-image'], ['Image', 'GET', '/images/{name}/json'],
   ['Image', 'GET', '/images/{name}/history'], ['Image', 'POST', '/images/{name}/push'],
   ['Image', 'POST', '/images/{name}/tag?repo=x'], ['Image', 'DELETE', '/images/{name}'],
   ['Image', 'GET', '/images/search?term=busybox'], ['Image', 'POST', '/images/prune'], ['Image', 'POST', '/commit?container={id}'],
@@ -446,6 +448,8 @@ async function probeRoutes(d) {
     const bodyless = method === 'GET' || method === 'HEAD' || method === 'DELETE';
     // Bodies that cannot create anything: an empty object (create/prune answer 400 or act on nothing).
     let body = bodyless ? undefined : '{}';
+    // Never towards Docker Hub: the login goes to a closed port on loopback.
+    if (path === '/auth') body = JSON.stringify({ serveraddress: '127.0.0.1:9', username: 'x', password: 'x' });
     if (path === '/images/load' || path.startsWith('/build') || path.startsWith('/containers/' + X + '/archive')) body = method === 'GET' || method === 'HEAD' ? undefined : Buffer.alloc(0);
     let r;
     try {
@@ -484,7 +488,9 @@ function endpoints(o, since, until) {
   return e;
 }
 
-async function compareAll(docker, hako, od, oh, since, until, dumpDir) {
+async function compareAll(docker, hako, od, oh, since, until, dumpDir, version) {
+  // Both daemons are asked at dockerd's API version, so hako shapes its answers for it.
+  const v = (p) => (version ? `/v${version}${p}` : p);
   const results = [];
   if (dumpDir) mkdirSync(dumpDir, { recursive: true });
   const dump = (who, name, r) => {
@@ -501,7 +507,7 @@ async function compareAll(docker, hako, od, oh, since, until, dumpDir) {
       res.skipped = `dockerd has no ${ep.needs}`;
       continue;
     }
-    const rd = await call(docker.socket, 'GET', pd);
+    const rd = await call(docker.socket, 'GET', v(pd));
     res.dockerStatus = rd.status;
     dump('dockerd', ep.name, rd);
     if (!ph) {
@@ -509,7 +515,7 @@ async function compareAll(docker, hako, od, oh, since, until, dumpDir) {
       res.unsupported = `hako has no ${ep.needs} (its creation failed; see set-up notes)`;
       continue;
     }
-    const rh = await call(hako.socket, 'GET', ph);
+    const rh = await call(hako.socket, 'GET', v(ph));
     res.hakoStatus = rh.status;
     dump('hako', ep.name, rh);
     const hd = new Set(Object.keys(rd.headers).filter((h) => !IGNORED_HEADERS.has(h)));
@@ -676,12 +682,12 @@ async function main() {
     const until = Math.ceil(Date.now() / 1000);
     const vd = JSON.parse((await call(docker.socket, 'GET', '/version')).body);
     const vh = await call(hako.socket, 'GET', '/version').then((r) => JSON.parse(r.body), () => ({}));
-    const results = await compareAll(docker, hako, od, oh, since, until, opts.dump);
+    const results = await compareAll(docker, hako, od, oh, since, until, opts.dump, vd.ApiVersion);
     const probe = opts['no-probe'] ? undefined : await probeRoutes(hako);
     data = {
       date: new Date().toISOString().slice(0, 10),
       dockerVersion: `Docker Engine ${vd.Version} (API ${vd.ApiVersion})`,
-      hakoVersion: `${vh.Version ?? '?'} (API ${vh.ApiVersion ?? '?'})`,
+      hakoVersion: `${vh.Version ?? '?'} (API ${vh.ApiVersion ?? '?'}; asked at /v${vd.ApiVersion})`,
       setup: { docker: od, hako: oh }, results, probe,
     };
   } finally {

@@ -13,6 +13,7 @@ import { HostSystemService } from '../engine/system.js';
 import { OciContainerService } from '../engine/containers.js';
 import { UsernsRemapper } from '../engine/userns.js';
 import { Volumes, volumeNamesOf } from '../engine/volumes.js';
+import { configuredNetworks, configureNetwork } from '../engine/containers-networks.js';
 import { BridgeNetworkService, BridgeNetworker } from '../engine/networks.js';
 import { NetworkManager } from '../network/manager.js';
 import { chooseRuntime } from '../runtime/oci.js';
@@ -67,7 +68,8 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
     manager, events,
     containers: (idOrName) => {
       const c = containers.store.resolve(idOrName);
-      return { id: c.id, name: c.name, netnsPath: c.state.Running || c.state.Paused ? containers.paths.netns(c.id) : undefined };
+      return { id: c.id, name: c.name, netnsPath: c.state.Running || c.state.Paused ? containers.paths.netns(c.id) : undefined,
+        networkMode: c.hostConfig.NetworkMode, configured: configuredNetworks(c), configure: (net, cfg) => configureNetwork(containers.store, c.id, net, cfg) };
     },
     onEndpointChange: (id, network, settings) => {
       let c;

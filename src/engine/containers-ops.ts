@@ -11,6 +11,7 @@ import type { ContainerRecord } from './containers-store.js';
 import { createNetns } from './containers-host.js';
 import { createUsernsNetns } from './userns-netns.js';
 import type { IdMapping } from './userns.js';
+import { configuredNetworks } from './containers-networks.js';
 import type { ContainerStore } from './containers-store.js';
 import type { ContainerPaths } from './containers-host.js';
 import type { CgroupReader } from '../runtime/cgroups.js';
@@ -78,7 +79,7 @@ export async function connectNetwork(svc: OpsHost, c: ContainerRecord, plan: Nam
   const hc = c.hostConfig;
   const r = await net.setup({
     containerId: c.id, containerName: c.name, hostname: hostnameOf(c.config, c.id), netnsPath: path,
-    networkMode: hc.NetworkMode || 'default', endpoints: c.endpointsConfig ?? {}, portBindings: hc.PortBindings ?? {}, publishAllPorts: !!hc.PublishAllPorts,
+    networkMode: hc.NetworkMode || 'default', endpoints: configuredNetworks(c), portBindings: hc.PortBindings ?? {}, publishAllPorts: !!hc.PublishAllPorts,
     exposedPorts: Object.keys(c.config.ExposedPorts ?? {}), extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [],
     dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
   });

@@ -40,6 +40,10 @@ export interface ContainerRecord {
   manuallyStopped: boolean;
   /** NetworkingConfig.EndpointsConfig as created (requested --ip, aliases, MAC per network). */
   endpointsConfig?: Record<string, EndpointSettings>;
+  /** Configured networks by name (containers-networks.ts); absent in records made before it. */
+  networks?: Record<string, EndpointSettings>;
+  /** Targets of the mounts hako added to HostConfig.Mounts (image VOLUME, --volumes-from): containers-volumes.ts. */
+  implicitMounts?: string[];
 }
 
 export function newState(): ContainerState {
@@ -102,7 +106,7 @@ export function nameConflict(name: string, id: string) {
 interface Row { id: string; name: string; created: string; config: string; hostconfig: string; state: string; extra: string }
 
 function extra(c: ContainerRecord) {
-  return { imageId: c.imageId, path: c.path, args: c.args, layerDirs: c.layerDirs, restartCount: c.restartCount, network: c.network, manuallyStopped: c.manuallyStopped, endpointsConfig: c.endpointsConfig };
+  return { imageId: c.imageId, path: c.path, args: c.args, layerDirs: c.layerDirs, restartCount: c.restartCount, network: c.network, manuallyStopped: c.manuallyStopped, endpointsConfig: c.endpointsConfig, networks: c.networks, implicitMounts: c.implicitMounts };
 }
 
 function fromRow(r: Row): ContainerRecord {

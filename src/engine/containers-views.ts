@@ -2,10 +2,13 @@
 import type { HostConfig } from '../core/docker.js';
 import { ZERO_TIME, type ContainerRecord } from './containers-store.js';
 import type { ContainerPaths } from './containers-host.js';
+import { networksView } from './containers-networks.js';
+import { requestedMounts } from './containers-volumes.js';
 
 export function withHostConfigDefaults(hc: HostConfig): Record<string, unknown> {
   return {
-    Binds: null, ContainerIDFile: '', LogConfig: { Type: 'k8s-file', Config: {} }, NetworkMode: 'default', PortBindings: null,
+    // json-file: the driver /info names; clients (docker-py's run) read logs back only for json-file or journald.
+    Binds: null, ContainerIDFile: '', LogConfig: { Type: 'json-file', Config: {} }, NetworkMode: 'default', PortBindings: null,
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '', VolumesFrom: null,
     ConsoleSize: [0, 0], CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: null, DnsOptions: null, DnsSearch: null,
     ExtraHosts: null, GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
@@ -31,19 +34,27 @@ function mountsOf(c: ContainerRecord, dataRoot: string) {
     out.push({ Type: vol ? 'volume' : 'bind', ...(vol ? { Name: src, Driver: 'local' } : {}), Source: vol ? `${dataRoot}/volumes/${src}/_data` : src,
       Destination: dst, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: vol ? '' : 'rprivate' });
   }
+  const implicit = new Set(c.implicitMounts ?? []);
   for (const m of c.hostConfig.Mounts ?? []) {
+    if (m.Type === 'volume') {
+      // dockerd: Mode "z" for --mount, "" for an image VOLUME or -v /path.
+      out.push({ Type: 'volume', Name: m.Source ?? '', Source: `${dataRoot}/volumes/${m.Source}/_data`, Destination: m.Target, Driver: 'local',
+        Mode: implicit.has(m.Target) ? '' : 'z', RW: !m.ReadOnly, Propagation: '' });
+      continue;
+    }
     out.push({ Type: m.Type, Source: m.Source ?? '', Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: m.Type === 'bind' ? 'rprivate' : '' });
   }
   return out;
 }
 
 function networkSettings(c: ContainerRecord) {
-  const nets = c.network.networks as Record<string, Record<string, unknown>>;
+  const nets = networksView(c) as Record<string, Record<string, unknown>>;
   // dockerd fills the top-level (legacy) fields from the default "bridge" network only.
   const primary = nets.bridge ?? {};
   return {
     Bridge: '', SandboxID: c.state.Running ? c.id : '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-    Ports: c.network.ports ?? {}, SandboxKey: c.network.sandboxKey ?? '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
+    // A stopped container publishes nothing: dockerd shows {} (and ps no ports) once it ends.
+    Ports: live(c) ? c.network.ports ?? {} : {}, SandboxKey: c.network.sandboxKey ?? '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
     EndpointID: primary.EndpointID ?? '', Gateway: primary.Gateway ?? '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
     IPAddress: primary.IPAddress ?? '', IPPrefixLen: primary.IPPrefixLen ?? 0, IPv6Gateway: '', MacAddress: primary.MacAddress ?? '',
     Networks: nets,
@@ -59,7 +70,7 @@ export function inspectView(c: ContainerRecord, p: ContainerPaths, runtime: stri
     LogPath: p.logPath(c.id), Name: `/${c.name}`, RestartCount: c.restartCount, Driver: 'overlay2', Platform: 'linux',
     MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: execIds.length ? execIds : null,
     // dockerd fills HostConfig.Runtime at the first start; a never-started container has none.
-    HostConfig: withHostConfigDefaults({ ...c.hostConfig, Runtime: c.hostConfig.Runtime || (c.state.StartedAt === ZERO_TIME ? undefined : runtime) }),
+    HostConfig: withHostConfigDefaults({ ...c.hostConfig, Mounts: requestedMounts(c), Runtime: c.hostConfig.Runtime || (c.state.StartedAt === ZERO_TIME ? undefined : runtime) }),
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...c.layerDirs].reverse().join(':'), UpperDir: `${dir}/upper`, WorkDir: `${dir}/work`, MergedDir: `${dir}/merged` } },
     Mounts: mountsOf(c, p.dataRoot), Config: configView(c), NetworkSettings: networkSettings(c),
   };
@@ -106,12 +117,15 @@ export function summaryView(c: ContainerRecord, dataRoot: string): Record<string
     Id: c.id, Names: [`/${c.name}`], Image: c.config.Image ?? '', ImageID: c.imageId, Command: cmd,
     Created: Math.floor(Date.parse(c.created) / 1000), Ports: portsList(c), Labels: c.config.Labels ?? {},
     State: c.state.Status, Status: statusText(c), HostConfig: { NetworkMode: c.hostConfig.NetworkMode || 'default' },
-    NetworkSettings: { Networks: c.network.networks }, Mounts: mountsOf(c, dataRoot),
+    NetworkSettings: { Networks: networksView(c) }, Mounts: mountsOf(c, dataRoot),
   };
 }
 
+const live = (c: ContainerRecord) => c.state.Running || c.state.Paused;
+
 function portsList(c: ContainerRecord) {
   const out: Record<string, unknown>[] = [];
+  if (!live(c)) return out;
   for (const [k, binds] of Object.entries((c.network.ports ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>)) {
     const [port, type = 'tcp'] = k.split('/');
     if (!binds) { out.push({ PrivatePort: Number(port), Type: type }); continue; }

@@ -31,6 +31,8 @@ import { HealthMonitor, withHealthStatus, matchesHealth } from './containers-hea
 import * as archive from './containers-archive.js';
 import { restoreContainers } from './containers-restore.js';
 import { UsernsRemapper, prepareRemappedStorage, ownForContainer, type IdMapping } from './userns.js';
+import { prepareNetworks } from './containers-networks.js';
+import { copyUpVolumes, prepareVolumes, removeAnonymousVolumes } from './containers-volumes.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
 
 export interface ContainerServiceOptions {
@@ -113,6 +115,8 @@ export class OciContainerService implements ContainerService {
     if (rtName && !(rtName in this.runtimes)) throw invalid(`Unknown runtime specified ${rtName}`);
     this.userns.validate(body.HostConfig);
     const c = buildRecord(body, name || this.freeRandomName(), image);
+    await prepareNetworks(this.store, this.o.networker, c);
+    prepareVolumes(this.store, this.o.volumes, c);
     for (const v of volumeNamesOf(c.hostConfig)) this.o.volumes?.ensure(v);
     this.store.insert(c);
     mkdirSync(this.paths.dir(c.id), { recursive: true });
@@ -152,6 +156,7 @@ export class OciContainerService implements ContainerService {
   private async mountStorage(c: ContainerRecord): Promise<string> {
     const rootfs = await mountRootfs(this.paths, c, await this.rootfsLayers(c));
     for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.mount(v, c.id);
+    await copyUpVolumes(rootfs, c, (v) => join(this.o.dataRoot, 'volumes', v, '_data'));
     return rootfs;
   }
 
@@ -242,11 +247,12 @@ export class OciContainerService implements ContainerService {
    * does not wait for it): runtime state, mounts, network, dirs. Keyed by id, which is never
    * reused; a crash midway leaves what hostLeftovers() finds and restore() sweeps.
    */
-  private cleanupRemoved(c: ContainerRecord): void {
+  private cleanupRemoved(c: ContainerRecord, volumes = false): void {
     const p = (async () => {
       // After the replies already resolved (wait, DELETE) are written: spawns block the loop while they fork.
       await new Promise((r) => setImmediate(r));
       await this.releaseResources(c, true);
+      if (volumes) await removeAnonymousVolumes(this.o.volumes, c.hostConfig);
       await this.o.networker?.forget?.(c.id).catch(() => {});
       await removeDirsAsync(this.paths, c.id);
     })().catch((e) => this.o.log?.('clean-up after remove failed', { id: c.id, error: (e as Error).message }));
@@ -277,7 +283,7 @@ export class OciContainerService implements ContainerService {
     this.event(c, 'die', { exitCode: String(code) });
     this.resolveWaiters(id, code, ['not-running', 'next-exit']);
     t.step('record'); t.done();
-    if (c.hostConfig.AutoRemove) await this.remove(id, { force: true }).catch(() => {});
+    if (c.hostConfig.AutoRemove) await this.remove(id, { force: true, volumes: true }).catch(() => {});
     else if (shouldRestart(c, code)) await this.restartAfterExit(c);
   }
 
@@ -373,7 +379,7 @@ export class OciContainerService implements ContainerService {
     this.event(c, 'destroy');
     this.resolveWaiters(c.id, c.state.ExitCode, ['removed', 'not-running', 'next-exit']);
     t.step('record'); t.done();
-    this.cleanupRemoved(c);
+    this.cleanupRemoved(c, !!opts.volumes);
   }
 
   async inspect(idOrName: string): Promise<Record<string, unknown>> {

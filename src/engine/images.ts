@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isDigest, sha256, type Digest } from '../core/digest.js';
-import { conflict, invalid, notFound } from '../core/errors.js';
+import { EngineError, conflict, invalid, notFound } from '../core/errors.js';
 import { isFullId, isHexPrefix, shortId } from '../core/ids.js';
 import { MT, type ImageConfig } from '../core/oci.js';
 import { canonicalString, familiarString, parseNormalizedNamed, parseReference, type Reference } from '../core/reference.js';
@@ -125,7 +125,8 @@ export class Images implements ImageService, ImageResolver, RegistryImageService
       const ids = this.store.byPrefix(hex);
       if (ids.length === 1) return { id: ids[0]! };
     }
-    throw notFound(`No such image: ${name}`);
+    // dockerd names the reference with its default tag: "No such image: nosuch:latest".
+    throw notFound(`No such image: ${ref ? familiarString(ref) : name}`);
   }
 
   private view(id: Digest): ImageView {
@@ -171,7 +172,7 @@ export class Images implements ImageService, ImageResolver, RegistryImageService
   }
 
   async inspect(name: string): Promise<Record<string, unknown>> {
-    const { id } = this.resolve(name);
+    const { id } = notFoundAs(() => this.resolve(name), (m) => `no such image: ${name}: ${m}`);
     return inspectView(this.view(id), this.store.layersOf(id), (c) => this.snapshots.diffDir(c));
   }
 
@@ -305,7 +306,7 @@ export class Images implements ImageService, ImageResolver, RegistryImageService
   async save(names: string[]): Promise<Readable> {
     const items = new Map<Digest, SaveItem>();
     for (const name of names) {
-      const { id, ref } = this.resolve(name);
+      const { id, ref } = notFoundAs(() => this.resolve(name), () => `No such image: ${name}`);
       const item = items.get(id) ?? { id, refs: [] };
       items.set(id, item);
       if (ref && !ref.digest) item.refs.push(ref);
@@ -366,5 +367,15 @@ export class Images implements ImageService, ImageResolver, RegistryImageService
   async usage(): Promise<{ images: Record<string, unknown>[]; layersSize: number }> {
     const images = await this.list({});
     return { images, layersSize: this.store.allLayers().reduce((a, l) => a + l.size, 0) };
+  }
+}
+
+/** dockerd words some lookups differently: the same NotFound with another message. */
+function notFoundAs<T>(fn: () => T, message: (m: string) => string): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof EngineError && e.code === 'NotFound') throw notFound(message(e.message));
+    throw e;
   }
 }

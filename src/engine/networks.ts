@@ -21,6 +21,11 @@ export interface ContainerRef {
   name: string;
   /** Set while the container runs: its netns path. */
   netnsPath?: string;
+  /** HostConfig.NetworkMode. */
+  networkMode?: string;
+  /** Its configured networks by name (applied at start), and how to change them. */
+  configured?: Record<string, EndpointSettings>;
+  configure?(network: string, cfg: EndpointSettings | null): void;
 }
 export type ContainerLookup = (idOrName: string) => ContainerRef | Promise<ContainerRef>;
 
@@ -53,7 +58,8 @@ export class BridgeNetworkService implements NetworkService {
 
   async list(filters: Record<string, string[]> = {}): Promise<Record<string, unknown>[]> {
     const all = this.m.store.networks().filter((n) => this.matches(n, filters));
-    return all.map((n) => this.view(n));
+    // From API 1.28 the list leaves Containers empty (only GET /networks/{id} fills it).
+    return all.map((n) => ({ ...this.view(n), Containers: {} }));
   }
 
   private matches(n: NetworkRow, f: Record<string, string[]>): boolean {
@@ -99,7 +105,7 @@ export class BridgeNetworkService implements NetworkService {
     const c = cfg[0] ?? {};
     const n = await this.m.createNetwork({ name, internal: !!body.Internal, attachable: !!body.Attachable,
       subnet: c.Subnet || undefined, gateway: c.Gateway || undefined, ipRange: c.IPRange || undefined,
-      options: body.Options ?? {}, labels: body.Labels ?? {}, ipamOptions: body.IPAM?.Options ?? {} });
+      options: body.Options ?? {}, labels: body.Labels ?? {}, ipamOptions: body.IPAM?.Options ?? null });
     this.emit('create', n);
     return { Id: n.id, Warning: '' };
   }
@@ -134,30 +140,50 @@ export class BridgeNetworkService implements NetworkService {
     if (n.driver !== 'bridge') throw invalid(`container cannot be disconnected from host network or connected to ${n.name} network`);
     const c = await this.container(body.Container);
     const cfg = body.EndpointConfig ?? {};
-    if (!c.netnsPath) {
-      this.m.store.setPending(c.id, n.id, cfg);
-    } else {
-      const e = await this.m.connect(n.id, { containerId: c.id, containerName: c.name, netns: c.netnsPath,
-        ip: cfg.IPAMConfig?.IPv4Address, mac: cfg.MacAddress, aliases: cfg.Aliases ?? [] });
-      this.m.store.setPending(c.id, n.id, cfg);
-      this.o.onEndpointChange?.(c.id, n.name, endpointView(n, e, cfg));
+    const mode = c.networkMode ?? '';
+    if (mode === 'host' || mode.startsWith('container:')) {
+      throw invalid('container sharing network namespace with another container or host cannot be connected to any other network');
     }
+    if (mode === 'none') throw invalid('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+    if (!c.netnsPath) {
+      // dockerd records it for the next start; connecting twice is not an error.
+      if (c.configure) c.configure(n.name, cfg);
+      else this.m.store.setPending(c.id, n.id, cfg);
+      return;
+    }
+    const e = await this.m.connect(n.id, { containerId: c.id, containerName: c.name, netns: c.netnsPath,
+      ip: cfg.IPAMConfig?.IPv4Address, mac: cfg.MacAddress, aliases: cfg.Aliases ?? [] });
+    if (c.configure) c.configure(n.name, cfg);
+    else this.m.store.setPending(c.id, n.id, cfg);
+    this.o.onEndpointChange?.(c.id, n.name, endpointView(n, e, cfg));
     this.emit('connect', n, c.id);
   }
 
   async disconnect(idOrName: string, body: { Container: string; Force?: boolean }): Promise<void> {
     const n = this.m.find(idOrName);
-    let id: string;
+    let c: ContainerRef;
     try {
-      id = (await this.container(body.Container)).id;
+      c = await this.container(body.Container);
     } catch (e) {
       if (!body.Force) throw e;
-      id = this.m.store.endpoints(n.id).find((x) => x.containerName === body.Container)?.containerId ?? body.Container;
+      const ep = this.m.store.endpoints(n.id).find((x) => x.containerName === body.Container || x.containerId === body.Container);
+      if (!ep) throw notFound(`endpoint ${body.Container} not found`);
+      c = { id: ep.containerId, name: ep.containerName };
     }
-    const attached = this.m.store.endpointsOf(id).some((e) => e.networkId === n.id) ||
-      this.m.store.pending(id).some((p) => p.networkId === n.id);
-    if (!attached) throw invalid(`container ${body.Container} is not connected to network ${n.name}`);
+    const id = c.id;
+    const wired = this.m.store.endpointsOf(id).some((e) => e.networkId === n.id);
+    const configured = !!c.configured && n.name in c.configured;
+    const pending = this.m.store.pending(id).some((p) => p.networkId === n.id);
+    if (!c.netnsPath && !wired) {
+      // Not running: dockerd only drops it from the container's configuration.
+      if (!configured && !pending) throw invalid(`container ${id} is not connected to the network ${n.name}`);
+      c.configure?.(n.name, null);
+      this.m.store.deletePending(id, n.id);
+      return;
+    }
+    if (!wired && !pending) throw invalid(`container ${body.Container} is not connected to network ${n.name}`);
     this.m.store.deletePending(id, n.id);
+    c.configure?.(n.name, null);
     await this.m.disconnect(n.id, id);
     this.o.onEndpointChange?.(id, n.name, null);
     this.emit('disconnect', n, id);
@@ -221,6 +247,10 @@ export class BridgeNetworker implements ContainerNetworker {
     return true;
   }
 
+  async networkName(nameOrId: string): Promise<string> {
+    return this.m.find(nameOrId).name;
+  }
+
   async teardown(containerId: string): Promise<void> {
     await this.m.releaseContainer(containerId).catch(() => {});
   }
@@ -242,17 +272,16 @@ export class BridgeNetworker implements ContainerNetworker {
     }
     await this.m.releaseContainer(req.containerId);
     try {
-      return await this.wire(req, mode, resolvOf);
+      return await this.wire(req, resolvOf);
     } catch (e) {
       await this.m.releaseContainer(req.containerId).catch(() => {});
       throw e;
     }
   }
 
-  private async wire(req: ContainerNetworkRequest, mode: string, resolvOf: (e?: string) => string): Promise<ContainerNetworkResult> {
-    const primary = this.m.find(mode === 'default' ? 'bridge' : mode);
+  /** Connects the container's configured networks (req.endpoints, the first one publishes ports) and pending ones. */
+  private async wire(req: ContainerNetworkRequest, resolvOf: (e?: string) => string): Promise<ContainerNetworkResult> {
     const wanted = new Map<string, { net: NetworkRow; cfg: EndpointSettings }>();
-    wanted.set(primary.id, { net: primary, cfg: req.endpoints[primary.name] ?? req.endpoints[mode] ?? {} });
     for (const [key, cfg] of Object.entries(req.endpoints)) {
       const n = this.m.find(key === 'default' ? 'bridge' : key);
       if (!wanted.has(n.id)) wanted.set(n.id, { net: n, cfg });
@@ -262,6 +291,11 @@ export class BridgeNetworker implements ContainerNetworker {
       if (n && !wanted.has(n.id)) wanted.set(n.id, { net: n, cfg: p.config });
     }
     const networks: Record<string, EndpointSettings> = {};
+    if (!wanted.size) {
+      // Disconnected from every network before it started: loopback only, as with dockerd.
+      return { networks, ports: {}, resolvConf: resolvOf(),
+        hosts: hostsFile({ hostname: req.hostname, addresses: [], extraHosts: req.extraHosts, hostGateway: this.m.defaultBridge().gateway }) };
+    }
     const eps: Array<[NetworkRow, EndpointRow]> = [];
     for (const { net, cfg } of wanted.values()) {
       if (net.driver !== 'bridge') throw invalid(`container cannot be connected to network ${net.name} and others`);

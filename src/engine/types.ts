@@ -210,7 +210,7 @@ export interface VolumeService {
   /** NotFound: "get <name>: no such volume". */
   inspect(name: string): Promise<Volume>;
   /** Filters: name, label, dangling, driver. */
-  list(filters?: Record<string, string[]>): Promise<{ Volumes: Volume[]; Warnings: string[] }>;
+  list(filters?: Record<string, string[]>): Promise<{ Volumes: Volume[]; Warnings: string[] | null }>;
   /** Conflict (409) "remove <name>: volume is in use - [ids]"; with force a missing volume is not an error. */
   remove(name: string, opts?: { force?: boolean }): Promise<void>;
   /** Unused volumes; only anonymous ones unless filters.all = ["true"]. Filters: label, label!, all. */
@@ -283,6 +283,8 @@ export interface ContainerNetworker {
   teardown(containerId: string): Promise<void>;
   /** Resolves a network name/id (NotFound: "network x not found"). */
   exists(nameOrId: string): Promise<boolean>;
+  /** The name of a network given by name, id or id prefix (NotFound: "network x not found"). */
+  networkName?(nameOrId: string): Promise<string>;
   /** On container removal: tears down and drops the networks it was connected to while stopped (docker network connect). */
   forget?(containerId: string): Promise<void>;
 }

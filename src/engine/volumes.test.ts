@@ -89,7 +89,7 @@ test('create refuses bad names, drivers and options with docker wording', async 
     await assert.rejects(s.v.create({ Name: 'a' }), code('InvalidArgument', /names should be at least two alphanumeric characters/));
     await assert.rejects(s.v.create({ Name: '../x' }),
       code('InvalidArgument', 'create ../x: "../x" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path'));
-    await assert.rejects(s.v.create({ Name: 'ok', Driver: 'nfsplug' }), code('NotFound', 'error looking up volume plugin nfsplug: plugin "nfsplug" not found'));
+    await assert.rejects(s.v.create({ Name: 'ok', Driver: 'nfsplug' }), code('NotFound', 'create ok: error looking up volume plugin nfsplug: plugin "nfsplug" not found'));
     await assert.rejects(s.v.create({ Name: 'ok', DriverOpts: { foo: 'bar' } }), code('InvalidArgument', 'create ok: invalid option: "foo"'));
     await assert.rejects(s.v.create({ Name: 'ok', DriverOpts: { type: 'tmpfs' } }), code('InvalidArgument', 'create ok: missing required option: "device"'));
     assert.throws(() => s.v.ensure('bad/name'), code('InvalidArgument', /includes invalid characters/));
@@ -125,7 +125,7 @@ test('list filters by name, label, driver and dangling', async () => {
     assert.deepEqual(await names({ driver: ['local'] }), ['cache', 'db', 'web']);
     assert.deepEqual(await names({ dangling: ['true'] }), ['cache', 'db']);
     assert.deepEqual(await names({ dangling: ['0'] }), ['web']);
-    assert.deepEqual((await s.v.list()).Warnings, []);
+    assert.deepEqual((await s.v.list()).Warnings, null);
     await assert.rejects(s.v.list({ bogus: ['x'] }), code('InvalidArgument', "invalid filter 'bogus'"));
     await assert.rejects(s.v.list({ dangling: ['maybe'] }), code('InvalidArgument', "invalid filter 'dangling=maybe'"));
   } finally {

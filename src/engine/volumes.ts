@@ -86,7 +86,7 @@ export class Volumes implements VolumeService, VolumeMounter {
     return this.view(this.get(name));
   }
 
-  async list(filters: Record<string, string[]> = {}): Promise<{ Volumes: Volume[]; Warnings: string[] }> {
+  async list(filters: Record<string, string[]> = {}): Promise<{ Volumes: Volume[]; Warnings: string[] | null }> {
     for (const k of Object.keys(filters)) if (!['name', 'label', 'dangling', 'driver'].includes(k)) throw invalid(`invalid filter '${k}'`);
     const dangling = filters.dangling?.length ? boolFilter('dangling', filters.dangling) : undefined;
     this.adopt();
@@ -95,7 +95,7 @@ export class Volumes implements VolumeService, VolumeMounter {
       (!filters.driver?.length || filters.driver.some((p) => fuzzyMatch(p, r.driver))) &&
       (!filters.label?.length || filters.label.every((l) => matchLabel(JSON.parse(r.labels), l))) &&
       (dangling === undefined || (this.inUse(r.name).length === 0) === dangling));
-    return { Volumes: rows.map((r) => this.view(r)), Warnings: [] };
+    return { Volumes: rows.map((r) => this.view(r)), Warnings: null };
   }
 
   async remove(name: string, opts: { force?: boolean } = {}): Promise<void> {
@@ -198,9 +198,9 @@ export class Volumes implements VolumeService, VolumeMounter {
 
   private createRow(body: VolumeCreateBody): Row {
     const driver = body.Driver || 'local';
-    if (driver !== 'local') throw notFound(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     const anonymous = !body.Name;
     const name = body.Name || newId();
+    if (driver !== 'local') throw notFound(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     validateName(name);
     const existing = this.find(name);
     if (existing) return existing;

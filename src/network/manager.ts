@@ -47,7 +47,7 @@ export interface NetworkSpec {
   ipRange?: string;
   options?: Record<string, string>;
   labels?: Record<string, string>;
-  ipamOptions?: Record<string, string>;
+  ipamOptions?: Record<string, string> | null;
 }
 
 export interface ConnectSpec {
@@ -141,7 +141,7 @@ export class NetworkManager {
       spec.subnet ? [] : await hostRoutes(this.ip));
     const n: NetworkRow = { id, name: spec.name, driver: 'bridge', created: new Date().toISOString(),
       internal: !!spec.internal, attachable: !!spec.attachable, builtin: false, bridge, ...pool,
-      options: spec.options ?? {}, labels: spec.labels ?? {}, ipamOptions: spec.ipamOptions ?? {} };
+      options: spec.options ?? {}, labels: spec.labels ?? {}, ipamOptions: spec.ipamOptions ?? null };
     this.store.tx(() => { this.store.insertNetwork(n); this.ipam.reserveGateway(n); });
     try {
       await this.driver.createBridge(bridge, n.gateway, parseCidr(n.subnet).prefix, mtuOf(n));

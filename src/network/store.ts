@@ -23,7 +23,7 @@ export interface NetworkRow {
   userSubnet: boolean;
   options: Record<string, string>;
   labels: Record<string, string>;
-  ipamOptions: Record<string, string>;
+  ipamOptions: Record<string, string> | null;
 }
 
 export interface EndpointRow {

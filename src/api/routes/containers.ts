@@ -1,10 +1,11 @@
 import type { ContainerCreateBody, HostConfig } from '../../core/docker.js';
-import { invalid, isEngineError } from '../../core/errors.js';
+import { EngineError, invalid, isEngineError, notFound } from '../../core/errors.js';
 import type { Ctx, Router } from '../router.js';
 import { boolParam, intParam, parseFilters, readJson } from '../query.js';
 import { sendJson, sendNoContent } from '../respond.js';
 import { need } from './common.js';
 import { bridgeSession, sendOutput, sendStream } from './streams.js';
+import { containersForVersion } from '../versions.js';
 
 const id = (ctx: Ctx) => ctx.params.id!;
 const svc = (ctx: Ctx) => need(ctx, 'containers');
@@ -14,7 +15,7 @@ export function containerRoutes(r: Router): void {
   r.add('GET', '/containers/json', list);
   r.add('POST', '/containers/create', create);
   r.add('POST', '/containers/prune', async (ctx) => sendJson(ctx.res, 200, await svc(ctx).prune(parseFilters(ctx.query.get('filters')))));
-  r.add('GET', '/containers/{id}/json', async (ctx) => sendJson(ctx.res, 200, await svc(ctx).inspect(id(ctx), { size: boolParam(ctx.query, 'size') })));
+  r.add('GET', '/containers/{id}/json', async (ctx) => sendJson(ctx.res, 200, containersForVersion(await svc(ctx).inspect(id(ctx), { size: boolParam(ctx.query, 'size') }), ctx.apiVersion)));
   r.add('GET', '/containers/{id}/top', async (ctx) => sendJson(ctx.res, 200, await svc(ctx).top(id(ctx), ctx.query.get('ps_args') || undefined)));
   r.add('GET', '/containers/{id}/changes', async (ctx) => sendJson(ctx.res, 200, await svc(ctx).changes(id(ctx))));
   r.add('GET', '/containers/{id}/export', async (ctx) => sendStream(ctx, await svc(ctx).export(id(ctx)), 'application/x-tar'));
@@ -23,7 +24,10 @@ export function containerRoutes(r: Router): void {
   r.add('POST', '/containers/{id}/start', simple((ctx) => svc(ctx).start(id(ctx))));
   r.add('POST', '/containers/{id}/stop', simple((ctx) => svc(ctx).stop(id(ctx), stopOpts(ctx))));
   r.add('POST', '/containers/{id}/restart', simple((ctx) => svc(ctx).restart(id(ctx), stopOpts(ctx))));
-  r.add('POST', '/containers/{id}/kill', simple((ctx) => svc(ctx).kill(id(ctx), ctx.query.get('signal') || undefined)));
+  r.add('POST', '/containers/{id}/kill', simple((ctx) => svc(ctx).kill(id(ctx), ctx.query.get('signal') || undefined).catch((e: unknown) => {
+    // dockerd: "Cannot kill container: nosuch: No such container: nosuch".
+    throw e instanceof EngineError && e.code === 'NotFound' ? notFound(`Cannot kill container: ${id(ctx)}: ${e.message}`) : e;
+  })));
   r.add('POST', '/containers/{id}/pause', simple((ctx) => svc(ctx).pause(id(ctx))));
   r.add('POST', '/containers/{id}/unpause', simple((ctx) => svc(ctx).unpause(id(ctx))));
   r.add('POST', '/containers/{id}/rename', simple((ctx) => {
@@ -56,7 +60,7 @@ function simple(op: (ctx: Ctx) => Promise<void>, status = 204) {
 async function list(ctx: Ctx): Promise<void> {
   const q = ctx.query;
   const opts = { all: boolParam(q, 'all'), limit: intParam(q, 'limit'), size: boolParam(q, 'size'), filters: parseFilters(q.get('filters')) };
-  sendJson(ctx.res, 200, await svc(ctx).list(opts));
+  sendJson(ctx.res, 200, containersForVersion(await svc(ctx).list(opts), ctx.apiVersion));
 }
 
 async function create(ctx: Ctx): Promise<void> {

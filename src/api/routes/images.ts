@@ -7,6 +7,7 @@ import type { ProgressMessage } from '../../engine/types.js';
 import { sendError } from '../errors.js';
 import { need, notYet } from './common.js';
 import { decodeAuthHeader, registryOf, type RegistryImageService } from '../../engine/images-registry.js';
+import { imageForVersion, imagesForVersion } from '../versions.js';
 
 /** Image routes. Names may hold slashes and colons, so `{name*}` matches greedily. */
 export function imageRoutes(r: Router): void {
@@ -20,7 +21,7 @@ export function imageRoutes(r: Router): void {
   r.add('POST', '/images/prune', async (ctx) => sendJson(ctx.res, 200, await need(ctx, 'images').prune(parseFilters(ctx.query.get('filters')))));
   r.add('GET', '/images/{name*}/get', (ctx) => save(ctx, [ctx.params.name!]));
   r.add('GET', '/images/{name*}/history', async (ctx) => sendJson(ctx.res, 200, await need(ctx, 'images').history(ctx.params.name!)));
-  r.add('GET', '/images/{name*}/json', async (ctx) => sendJson(ctx.res, 200, await need(ctx, 'images').inspect(ctx.params.name!)));
+  r.add('GET', '/images/{name*}/json', async (ctx) => sendJson(ctx.res, 200, imageForVersion(await need(ctx, 'images').inspect(ctx.params.name!), ctx.apiVersion)));
   r.add('POST', '/images/{name*}/tag', tag);
   r.add('POST', '/images/{name*}/push', push);
   r.add('DELETE', '/images/{name*}', async (ctx) => {
@@ -35,7 +36,7 @@ async function list(ctx: Ctx): Promise<void> {
   const legacy = q.get('filter');
   if (legacy) filters.reference = [...(filters.reference ?? []), legacy];
   const all = boolParam(q, 'all');
-  sendJson(ctx.res, 200, await need(ctx, 'images').list({ all, digests: boolParam(q, 'digests'), filters }));
+  sendJson(ctx.res, 200, imagesForVersion(await need(ctx, 'images').list({ all, digests: boolParam(q, 'digests'), filters }), ctx.apiVersion));
 }
 
 async function tag(ctx: Ctx): Promise<void> {

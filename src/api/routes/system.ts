@@ -3,12 +3,13 @@ import type { Ctx, Router } from '../router.js';
 import { parseFilters, parseTimestamp } from '../query.js';
 import { sendJson, sendText } from '../respond.js';
 import { need } from './common.js';
+import { containersForVersion, infoForVersion, legacyDf, legacyInfo } from '../versions.js';
 
 export function systemRoutes(r: Router): void {
   r.add(['GET', 'HEAD'], '/_ping', ping);
   r.add('GET', '/version', (ctx) => sendJson(ctx.res, 200, need(ctx, 'system').version()));
-  r.add('GET', '/info', async (ctx) => sendJson(ctx.res, 200, await need(ctx, 'system').info()));
-  r.add('GET', '/system/df', async (ctx) => sendJson(ctx.res, 200, await need(ctx, 'system').df()));
+  r.add('GET', '/info', async (ctx) => sendJson(ctx.res, 200, legacyInfo(infoForVersion(await need(ctx, 'system').info(), ctx.apiVersion), ctx.apiVersion)));
+  r.add('GET', '/system/df', async (ctx) => sendJson(ctx.res, 200, legacyDf(containersForVersion(await need(ctx, 'system').df(), ctx.apiVersion), ctx.apiVersion)));
   r.add('GET', '/events', events);
 }
 
