@@ -2,7 +2,8 @@
 # Stops the hakod of an instance and removes what it holds on the host: its containers,
 # bridges, nft table, iptables chain, cgroups, the socket and the links on PATH.
 # Usage: sudo ./scripts/uninstall.sh [--instance NAME] [-H unix:///PATH] [--purge]   (--purge also deletes
-# the data root, /var/lib/hako by default: images, volumes, state).
+# the data root, /var/lib/hako by default: images, volumes, state; for the default instance
+# also the `hako` user setup-host.sh made for --userns-remap, with its subuid/subgid ranges).
 set -euo pipefail
 instance=hako data_root=/var/lib/hako exec_root=/run/hako purge=0 sock=
 while [ $# -gt 0 ]; do
@@ -12,7 +13,7 @@ while [ $# -gt 0 ]; do
     --exec-root) exec_root=$2; shift ;;
     -H|--host) sock=${2#unix://}; shift ;;
     --purge) purge=1 ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "uninstall: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -54,4 +55,8 @@ done
 grep -q " $exec_root/" /proc/mounts 2>/dev/null && awk -v r="$exec_root/" '$2 ~ "^"r {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l || true
 rm -rf "$exec_root"
 [ "$purge" = 1 ] && { grep -q " $data_root/" /proc/mounts && awk -v r="$data_root/" '$2 ~ "^"r {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf "$data_root"; log "deleted $data_root"; }
+if [ "$purge" = 1 ] && [ "$instance" = hako ] && id -u hako >/dev/null 2>&1 && [ "$(id -u hako)" -lt 1000 ]; then
+  userdel hako 2>/dev/null && log "deleted user hako (and its /etc/subuid, /etc/subgid ranges)" || true
+  for f in /etc/subuid /etc/subgid; do [ -f "$f" ] && sed -i '/^hako:/d' "$f"; done
+fi
 log "done"
