@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, closeSync, 
 import { join } from 'node:path';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { run } from '../platform/exec.js';
+import { nativeMount, nativeUnmount } from '../platform/spawn.js';
 import type { ContainerRecord } from './containers-store.js';
 
 export class ContainerPaths {
@@ -28,13 +29,16 @@ export async function mountRootfs(p: ContainerPaths, c: ContainerRecord): Promis
   if (await isMounted(merged)) return merged;
   for (const d of ['upper', 'work', 'merged', 'empty']) mkdirSync(join(dir, d), { recursive: true });
   const lower = c.layerDirs.length ? [...c.layerDirs].reverse().join(':') : join(dir, 'empty');
-  await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work`, merged]);
+  const opts = `lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work`;
+  // mount(2) in the spawn helper; mount(8) when that fails, for its error message
+  if (!(await nativeMount('overlay', merged, 'overlay', opts))) await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged]);
   return merged;
 }
 
 export async function unmountRootfs(p: ContainerPaths, id: string): Promise<void> {
   const merged = p.rootfs(id);
-  if (await isMounted(merged)) await run('umount', ['-l', merged], { allowFailure: true });
+  if (!(await isMounted(merged)) || (await nativeUnmount(merged, true))) return;
+  await run('umount', ['-l', merged], { allowFailure: true });
 }
 
 export function readRootfsFile(rootfs: string, path: string): string {
@@ -74,7 +78,7 @@ export async function createNetns(p: ContainerPaths, id: string): Promise<string
 export async function removeNetns(p: ContainerPaths, id: string): Promise<void> {
   const path = p.netns(id);
   if (!existsSync(path)) return;
-  await run('umount', [path], { allowFailure: true });
+  if (!(await nativeUnmount(path))) await run('umount', [path], { allowFailure: true });
   rmSync(path, { force: true });
 }
 

@@ -11,6 +11,7 @@ import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
 import { EngineError, conflict, invalid } from '../core/errors.js';
 import { randomName } from '../core/ids.js';
 import type { Db } from '../platform/sqlite.js';
+import { SpawnServer } from '../platform/spawn.js';
 import { OciRuntime, type RuntimeName } from '../runtime/oci.js';
 import { ExitWatcher, wasOomKilled, resizeTerminal } from '../runtime/monitor.js';
 import { conmonCreate } from '../runtime/conmon.js';
@@ -198,12 +199,13 @@ export class OciContainerService implements ContainerService {
   /**
    * Everything that lives only while the container runs: the runtime's state and cgroup
    * (`<runtime> delete`, skipped when it holds none) concurrently with the rootfs unmount
-   * (`batched`: both in one HostBatch spawn shared with concurrent removals), then the
+   * (`batched` without the spawn helper: both in one HostBatch spawn shared with concurrent removals), then the
    * volumes. Network teardown is off the critical path.
    */
   async releaseResources(c: ContainerRecord, batched = false): Promise<void> {
     const known = this.runtimeFor(c).known(c.id);
-    if (batched) {
+    // one `sh` for several commands spares forks of the daemon; the spawn helper's are cheap
+    if (batched && !SpawnServer.get()) {
       const um = await unmountRootfsArgv(this.paths, c.id);
       await this.hostBatch.run([...known ? [this.runtimeFor(c).deleteArgv(c.id)] : [], ...um ? [um] : []]);
     } else {
