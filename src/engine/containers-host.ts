@@ -163,6 +163,12 @@ export function exitFileAge(exitDir: string, id: string): number {
   try { return Date.now() - statSync(join(exitDir, id)).mtimeMs; } catch { return -1; }
 }
 
+/** Whether the container has a pid namespace of its own (its processes die with its init). */
+export function ownPidNamespace(c: ContainerRecord): boolean {
+  const pidMode = c.hostConfig.PidMode ?? '';
+  return pidMode !== 'host' && !pidMode.startsWith('container:');
+}
+
 /**
  * SIGKILL to the init of a container with its own pid namespace, which takes every
  * process of the namespace with it: what `<runtime> kill --all KILL` achieves, without
@@ -170,8 +176,7 @@ export function exitFileAge(exitDir: string, id: string): number {
  * it is not paused (a frozen cgroup holds the signal); false means "use the runtime".
  */
 export function killInit(c: ContainerRecord): boolean {
-  const pidMode = c.hostConfig.PidMode ?? '';
-  if (c.state.Paused || c.state.Pid <= 1 || pidMode === 'host' || pidMode.startsWith('container:')) return false;
+  if (c.state.Paused || c.state.Pid <= 1 || !ownPidNamespace(c)) return false;
   try {
     if (!readFileSync(`/proc/${c.state.Pid}/cgroup`, 'utf8').includes(c.id)) return false;
     process.kill(c.state.Pid, 'SIGKILL');

@@ -2,9 +2,10 @@
  * ContainerService over the OCI runtime (crun/runc) and conmon. One record per
  * container in SQLite; conmon outlives the daemon, and restore() finds containers
  * again at boot. Lifecycle and exit handling live here; views, create merge, host
- * pieces and the runtime bits in containers-*.ts.
+ * pieces, bundle + conmon launch, record-only operations (containers-admin.ts) and the
+ * runtime bits in containers-*.ts.
  */
-import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
@@ -13,18 +14,19 @@ import { randomName } from '../core/ids.js';
 import type { Db } from '../platform/sqlite.js';
 import { SpawnServer } from '../platform/spawn.js';
 import { OciRuntime, type RuntimeName } from '../runtime/oci.js';
-import { ExitWatcher, wasOomKilled, resizeTerminal } from '../runtime/monitor.js';
-import { conmonCreate } from '../runtime/conmon.js';
+import { ExitWatcher, wasOomKilled } from '../runtime/monitor.js';
 import { readLog } from '../runtime/logs.js';
 import { hostCgroups, type CgroupReader } from '../runtime/cgroups.js';
-import { buildResources, buildSpec, cgroupsPath, hostnameOf } from '../runtime/spec.js';
+import { cgroupsPath, hostnameOf } from '../runtime/spec.js';
 import type { AttachOptions, AttachSession, ContainerListOptions, ContainerNetworker, ContainerService, EventService, ExecCreateBody, ImageResolver, LogsOptions, VolumeMounter } from './types.js';
 import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
-import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, readRootfsFile, removeDirsAsync, removeNetns, unmountRootfsArgv, HostBatch, settled, exitFileAge, killInit } from './containers-host.js';
+import { writeBundle, launch } from './containers-bundle.js';
+import * as admin from './containers-admin.js';
+import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, removeDirsAsync, removeNetns, unmountRootfsArgv, HostBatch, settled, exitFileAge, killInit, ownPidNamespace } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
 import { inspectView, summaryView, matchesFilters } from './containers-views.js';
-import { planNamespaces, connectNetwork, attachSession, topOf, statsStream, signalNumber } from './containers-ops.js';
+import { planNamespaces, connectNetwork, attachSession, signalNumber } from './containers-ops.js';
 import { ExecManager } from './containers-exec.js';
 import { HealthMonitor, withHealthStatus, matchesHealth } from './containers-health.js';
 import * as archive from './containers-archive.js';
@@ -123,8 +125,8 @@ export class OciContainerService implements ContainerService {
       const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c)), t.timed('network', this.wireNetwork(c)));
       t.step('storageAndNetwork');
       writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
-      this.writeBundle(c, rootfs, ns); t.step('writeBundle');
-      const { pid } = await this.launch(c); t.step('conmonCreate');
+      writeBundle(this, c, rootfs, ns); t.step('writeBundle');
+      const { pid } = await launch(this, c); t.step('conmonCreate');
       await this.connectPendingAttach(c); t.step('attach');
       await this.runtimeFor(c).start(c.id); t.step('runtimeStart');
       this.markStarted(c, pid); t.step('markStarted');
@@ -148,27 +150,6 @@ export class OciContainerService implements ContainerService {
     await this.netTeardowns.get(c.id);
     const ns = await planNamespaces(this, c);
     return { ns, net: await connectNetwork(this, c, ns) };
-  }
-
-  private writeBundle(c: ContainerRecord, rootfs: string, ns: Awaited<ReturnType<typeof planNamespaces>>): void {
-    const spec = buildSpec({
-      id: c.id, config: c.config, hostConfig: c.hostConfig, image: { architecture: '', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} },
-      rootfs, containerDir: this.paths.dir(c.id), dataRoot: this.o.dataRoot, instance: this.o.instance, namespaces: ns,
-      passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'),
-    });
-    spec.process.args = [c.path, ...c.args];
-    for (const m of spec.mounts) if (m.type === 'bind' && m.source?.startsWith(join(this.o.dataRoot, 'volumes'))) mkdirSync(m.source, { recursive: true });
-    mkdirSync(this.paths.bundle(c.id), { recursive: true });
-    writeFileSync(join(this.paths.bundle(c.id), 'config.json'), JSON.stringify(spec));
-  }
-
-  private launch(c: ContainerRecord): Promise<{ pid: number }> {
-    rmSync(join(this.paths.exitDir, c.id), { force: true });
-    rmSync(this.paths.persist(c.id), { recursive: true, force: true });
-    return conmonCreate(this.runtimeFor(c), {
-      id: c.id, name: c.name, bundle: this.paths.bundle(c.id), logPath: this.paths.logPath(c.id), exitDir: this.paths.exitDir,
-      persistDir: this.paths.persist(c.id), tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin, stdinOnce: !!c.config.StdinOnce,
-    });
   }
 
   private async connectPendingAttach(c: ContainerRecord): Promise<void> {
@@ -203,15 +184,19 @@ export class OciContainerService implements ContainerService {
    * volumes. Network teardown is off the critical path.
    */
   async releaseResources(c: ContainerRecord, batched = false): Promise<void> {
-    const known = this.runtimeFor(c).known(c.id);
+    const rt = this.runtimeFor(c);
+    const cgroup = cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent);
+    let known = rt.known(c.id);
+    // init gone with its own pid namespace, so nothing is left in the cgroup: no `delete` spawn
+    if (known && ownPidNamespace(c) && rt.initGone(c.id)) { this.cgroups.remove(cgroup); rt.forgetExited(c.id); known = false; }
     // one `sh` for several commands spares forks of the daemon; the spawn helper's are cheap
     if (batched && !SpawnServer.get()) {
       const um = await unmountRootfsArgv(this.paths, c.id);
-      await this.hostBatch.run([...known ? [this.runtimeFor(c).deleteArgv(c.id)] : [], ...um ? [um] : []]);
+      await this.hostBatch.run([...known ? [rt.deleteArgv(c.id)] : [], ...um ? [um] : []]);
     } else {
-      await Promise.all([known ? this.runtimeFor(c).delete(c.id).catch(() => {}) : undefined, unmountRootfs(this.paths, c.id)]);
+      await Promise.all([known ? rt.delete(c.id).catch(() => {}) : undefined, unmountRootfs(this.paths, c.id)]);
     }
-    this.cgroups.remove(cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent));
+    this.cgroups.remove(cgroup);
     for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.unmount(v, c.id);
     const net = this.o.networker;
     const down = (async () => { if (net) await net.teardown(c.id).catch(() => {}); await removeNetns(this.paths, c.id); })();
@@ -387,64 +372,13 @@ export class OciContainerService implements ContainerService {
     return { tty: !!c.config.Tty, session };
   }
 
-  async resize(idOrName: string, h: number, w: number): Promise<void> {
-    const c = this.store.resolve(idOrName);
-    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
-    if (c.config.Tty) resizeTerminal(this.paths.bundle(c.id), h, w);
-  }
-
-  async pause(idOrName: string): Promise<void> {
-    const c = this.store.resolve(idOrName);
-    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
-    if (c.state.Paused) throw conflict(`Container ${c.id} is already paused`);
-    await this.runtimeFor(c).pause(c.id);
-    c.state = { ...c.state, Status: 'paused', Paused: true };
-    this.store.save(c);
-    this.event(c, 'pause');
-  }
-
-  async unpause(idOrName: string): Promise<void> {
-    const c = this.store.resolve(idOrName);
-    if (!c.state.Paused) throw conflict(`Container ${c.id} is not paused`);
-    await this.runtimeFor(c).resume(c.id);
-    c.state = { ...c.state, Status: 'running', Paused: false };
-    this.store.save(c);
-    this.event(c, 'unpause');
-  }
-
-  async rename(idOrName: string, newName: string): Promise<void> {
-    const c = this.store.resolve(idOrName);
-    const name = newName.replace(/^\//, '');
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw invalid(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    const other = this.store.byName(name);
-    if (other && other.id !== c.id) throw nameConflict(name, other.id);
-    const old = c.name;
-    c.name = name;
-    this.store.save(c);
-    this.event(c, 'rename', { oldName: `/${old}` });
-  }
-
-  async update(idOrName: string, hc: HostConfig): Promise<{ Warnings: string[] }> {
-    const c = this.store.resolve(idOrName);
-    const next = { ...c.hostConfig, ...Object.fromEntries(Object.entries(hc).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) } as HostConfig;
-    if (hc.RestartPolicy?.Name && c.hostConfig.AutoRemove) throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
-    if (c.state.Running) await this.runtimeFor(c).update(c.id, buildResources(next, false));
-    c.hostConfig = next;
-    this.store.save(c);
-    this.event(c, 'update');
-    return { Warnings: [] };
-  }
-
-  async top(idOrName: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> {
-    const c = this.store.resolve(idOrName);
-    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
-    return topOf(this.cgroups.pids(cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent)), psArgs);
-  }
-
-  async stats(idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Promise<Readable> {
-    const c = this.store.resolve(idOrName);
-    return statsStream(this, c, opts.stream);
-  }
+  async resize(idOrName: string, h: number, w: number): Promise<void> { admin.resize(this, idOrName, h, w); }
+  pause(idOrName: string): Promise<void> { return admin.pause(this, idOrName); }
+  unpause(idOrName: string): Promise<void> { return admin.unpause(this, idOrName); }
+  async rename(idOrName: string, newName: string): Promise<void> { admin.rename(this, idOrName, newName); }
+  update(idOrName: string, hc: HostConfig): Promise<{ Warnings: string[] }> { return admin.update(this, idOrName, hc); }
+  async top(idOrName: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> { return admin.top(this, idOrName, psArgs); }
+  async stats(idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Promise<Readable> { return admin.stats(this, idOrName, opts.stream); }
 
   /** Boot-time reconcile (containers-restore.ts). */
   restore(): Promise<void> { return restoreContainers(this); }
@@ -459,12 +393,5 @@ export class OciContainerService implements ContainerService {
   async execInspect(id: string): Promise<Record<string, unknown>> { return this.execs.inspect(id); }
   async execResize(id: string, h: number, w: number): Promise<void> { this.execs.resize(id, h, w); }
 
-  async prune(filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
-    const gone: string[] = [];
-    for (const c of this.store.all()) {
-      if (c.state.Running || !matchesFilters(c, { label: filters.label ?? [] })) continue;
-      await this.remove(c.id, {}).then(() => gone.push(c.id), () => {});
-    }
-    return { ContainersDeleted: gone.length ? gone : null, SpaceReclaimed: 0 };
-  }
+  prune(filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> { return admin.prune(this, filters); }
 }

@@ -115,6 +115,27 @@ export class OciRuntime {
     }
   }
 
+  /**
+   * Whether `forgetExited` may stand in for `delete`: crun, and the init pid in crun's
+   * status no longer exists. False when unsure (runc, a live or unreadable pid).
+   */
+  initGone(id: string): boolean {
+    if (this.name !== 'crun') return false;
+    try {
+      const pid = Number((JSON.parse(readFileSync(join(this.root, id, 'status'), 'utf8')) as { pid?: number }).pid) || 0;
+      return pid > 0 && !pidExists(pid);
+    } catch { return false; }
+  }
+
+  /**
+   * What `crun delete` does for a container whose init is gone (initGone), without the
+   * spawn (hako sets no poststop hooks): the caller removes the cgroup first
+   * (CgroupReader.remove, the same dirs crun would), then this removes the state dir.
+   */
+  forgetExited(id: string): void {
+    rmSync(join(this.root, id), { recursive: true, force: true });
+  }
+
   /** The command line of `delete --force <id>`, for callers that batch host commands into one spawn. */
   deleteArgv(id: string): string[] {
     return [this.path, ...this.globalArgs(), 'delete', '--force', id];
@@ -168,6 +189,10 @@ export class OciRuntime {
       rmSync(file, { force: true });
     }
   }
+}
+
+function pidExists(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 function mapRuntimeError(e: unknown, id: string): EngineError {
