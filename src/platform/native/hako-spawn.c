@@ -44,6 +44,7 @@ struct child {
   size_t inlen;
   int inclose;     /* close stdin once inbuf is drained */
   int exited;
+  int call;        /* a forked mount/umount: its exit status is the errno, replied as 'R' */
 };
 
 static struct child kids[MAXC];
@@ -181,17 +182,27 @@ static void flush_stdin(struct child *k) {
   if (k->in >= 0 && !k->inlen && k->inclose) { close(k->in); k->in = -1; }
 }
 
-/* mount(2)/umount2(2) without exec'ing mount(8): the helper shares the daemon's mount namespace. */
+/*
+ * mount(2)/umount2(2) without exec'ing mount(8), in a forked child of this small process
+ * (it shares the daemon's mount namespace): an overlay mount or a lazy unmount can take
+ * tens of milliseconds in the kernel, and the loop here must keep serving spawns.
+ */
 static void mounts(char type, uint32_t id, const char *p, const char *end) {
   int e = EINVAL;
-  if (end - p > 4 && end[-1] == '\0') {
-    uint32_t flags; memcpy(&flags, p, 4); p += 4;
-    const char *a[4] = { "", "", "", "" };
-    for (int i = 0; i < 4 && p < end; i++) { a[i] = p; p += strlen(p) + 1; }
+  if (end - p <= 4 || end[-1] != '\0' || nkids >= MAXC) { reply('R', id, &e, 4, NULL, 0); return; }
+  uint32_t flags; memcpy(&flags, p, 4); p += 4;
+  const char *a[4] = { "", "", "", "" };
+  for (int i = 0; i < 4 && p < end; i++) { a[i] = p; p += strlen(p) + 1; }
+  pid_t pid = fork();
+  if (pid < 0) { e = errno; reply('R', id, &e, 4, NULL, 0); return; }
+  if (pid == 0) {
     int r = type == 'M' ? mount(a[0], a[1], a[2], flags, *a[3] ? a[3] : NULL) : umount2(a[0], (int)flags);
-    e = r < 0 ? errno : 0;
+    _exit(r < 0 ? (errno & 0xff) : 0);
   }
-  reply('R', id, &e, 4, NULL, 0);
+  struct child *k = &kids[nkids++];
+  memset(k, 0, sizeof *k);
+  k->id = id; k->pid = pid; k->in = -1; k->call = 1;
+  for (int f = 0; f < 4; f++) k->out[f] = -1;
 }
 
 static void request(char type, uint32_t id, const char *p, const char *end) {
@@ -218,7 +229,8 @@ static void reap(void) {
     for (int i = 0; i < nkids; i++) {
       if (kids[i].pid != pid) continue;
       kids[i].exited = 1;
-      if (kids[i].id) reply('X', kids[i].id, &st, 4, NULL, 0);
+      if (kids[i].call) { int e = WIFEXITED(st) ? WEXITSTATUS(st) : EINTR; reply('R', kids[i].id, &e, 4, NULL, 0); }
+      else if (kids[i].id) reply('X', kids[i].id, &st, 4, NULL, 0);
       if (done(&kids[i])) drop(&kids[i]);
       break;
     }
