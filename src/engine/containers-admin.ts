@@ -1,7 +1,7 @@
 /**
- * The container operations that change a record or read the host without touching the
- * lifecycle: pause/unpause, rename, live update, resize, top, stats, prune. Each takes the
- * service (containers.ts) as its first argument.
+ * The container operations that read or change a record without touching the lifecycle:
+ * inspect, list, pause/unpause, rename, live update, resize, top, stats, prune. Each takes
+ * the service (containers.ts) as its first argument.
  */
 import type { Readable } from 'node:stream';
 import type { HostConfig } from '../core/docker.js';
@@ -10,15 +10,32 @@ import { resizeTerminal } from '../runtime/monitor.js';
 import type { OciRuntime } from '../runtime/oci.js';
 import { buildResources, cgroupsPath } from '../runtime/spec.js';
 import { nameConflict, type ContainerRecord } from './containers-store.js';
-import { matchesFilters } from './containers-views.js';
+import { inspectView, matchesFilters, summaryView } from './containers-views.js';
+import { matchesHealth, withHealthStatus, type HealthMonitor } from './containers-health.js';
+import type { ContainerListOptions } from './types.js';
 import { statsStream, topOf, type OpsHost } from './containers-ops.js';
 
 /** What these operations need of the service. */
 export interface AdminHost extends OpsHost {
-  o: OpsHost['o'];
+  o: OpsHost['o'] & { dataRoot: string; runtime: string };
+  health: Pick<HealthMonitor, 'get'>;
+  execs: { idsFor(id: string): string[] };
   runtimeFor(c: ContainerRecord): OciRuntime;
   event(c: ContainerRecord, action: string, attrs?: Record<string, string>): void;
   remove(id: string, opts: { force?: boolean }): Promise<void>;
+}
+
+export function inspect(svc: AdminHost, idOrName: string): Record<string, unknown> {
+  const c = svc.store.resolve(idOrName);
+  const v = inspectView(c, svc.paths, svc.o.runtime, svc.execs.idsFor(c.id));
+  return { ...v, State: { ...(v.State as object), Health: svc.health.get(c.id) } };
+}
+
+export function list(svc: AdminHost, opts: ContainerListOptions): Record<string, unknown>[] {
+  let cs = svc.store.all().filter((c) => opts.all || c.state.Running || (opts.filters?.status?.length ?? 0) > 0);
+  cs = cs.filter((c) => matchesFilters(c, opts.filters ?? {}) && matchesHealth(opts.filters?.health, svc.health.get(c.id)));
+  if (opts.limit && opts.limit > 0) cs = cs.slice(0, opts.limit);
+  return cs.map((c) => withHealthStatus(summaryView(c, svc.o.dataRoot), c, svc.health.get(c.id)));
 }
 
 export async function pause(svc: AdminHost, idOrName: string): Promise<void> {

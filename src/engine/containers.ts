@@ -25,13 +25,13 @@ import { writeBundle, launch } from './containers-bundle.js';
 import * as admin from './containers-admin.js';
 import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, removeDirsAsync, removeNetns, unmountRootfsArgv, HostBatch, settled, exitFileAge, killInit, ownPidNamespace } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
-import { inspectView, summaryView, matchesFilters } from './containers-views.js';
 import { planNamespaces, connectNetwork, attachSession, signalNumber } from './containers-ops.js';
 import { ExecManager } from './containers-exec.js';
-import { HealthMonitor, withHealthStatus, matchesHealth } from './containers-health.js';
+import { HealthMonitor } from './containers-health.js';
 import * as archive from './containers-archive.js';
 import { restoreContainers } from './containers-restore.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
+import { Waiters, type WaitResult } from './containers-waiters.js';
 
 export interface ContainerServiceOptions {
   db: Db;
@@ -48,8 +48,6 @@ export interface ContainerServiceOptions {
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
-type Waiter = { cond: string; resolve: (r: { StatusCode: number; Error: { Message: string } | null }) => void };
-
 export class OciContainerService implements ContainerService {
   readonly store: ContainerStore;
   readonly paths: ContainerPaths;
@@ -58,7 +56,7 @@ export class OciContainerService implements ContainerService {
   readonly runtimes: Record<RuntimeName, OciRuntime>;
   readonly cgroups: CgroupReader;
   readonly exits: ExitWatcher;
-  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly waiters = new Waiters();
   /** Network teardowns still running after an exit, by container id. */
   private readonly netTeardowns = new Map<string, Promise<void>>();
   private readonly pendingAttach = new Map<string, ((bundle: string) => Promise<void>)[]>();
@@ -210,16 +208,25 @@ export class OciContainerService implements ContainerService {
    * does not wait for it): runtime state, mounts, network, dirs. Keyed by id, which is never
    * reused; a crash midway leaves what hostLeftovers() finds and restore() sweeps.
    */
-  private cleanupRemoved(c: ContainerRecord): void {
+  private cleanupRemoved(c: ContainerRecord, dying = false): void {
     const p = (async () => {
-      // After the replies already resolved (wait, DELETE) are written: spawns block the loop while they fork.
+      // After the replies already resolved (wait, DELETE) are written.
       await new Promise((r) => setImmediate(r));
+      if (dying) await this.exitOf(c.id, 10_000);
       await this.releaseResources(c, true);
       await this.o.networker?.forget?.(c.id).catch(() => {});
       await removeDirsAsync(this.paths, c.id);
     })().catch((e) => this.o.log?.('clean-up after remove failed', { id: c.id, error: (e as Error).message }));
     this.cleanups.add(p);
     void p.finally(() => this.cleanups.delete(p));
+  }
+
+  /** Resolves once conmon wrote the exit file of `id` (or after `ms`: the runtime's delete then kills what is left). */
+  private exitOf(id: string, ms: number): Promise<void> {
+    return new Promise<void>((done) => {
+      const timer = setTimeout(done, ms);
+      this.exits.watch(id, () => { clearTimeout(timer); done(); });
+    }).finally(() => this.exits.unwatch(id));
   }
 
   /** Resolves once the clean-ups of removed containers have finished (daemon shutdown, tests). */
@@ -243,7 +250,7 @@ export class OciContainerService implements ContainerService {
     this.health.stop(id);
     if (oom) this.event(c, 'oom');
     this.event(c, 'die', { exitCode: String(code) });
-    this.resolveWaiters(id, code, ['not-running', 'next-exit']);
+    this.waiters.resolve(id, code, ['not-running', 'next-exit']);
     t.step('record'); t.done();
     if (c.hostConfig.AutoRemove) await this.remove(id, { force: true }).catch(() => {});
     else if (shouldRestart(c, code)) await this.restartAfterExit(c);
@@ -259,24 +266,13 @@ export class OciContainerService implements ContainerService {
     }, delay).unref();
   }
 
-  private resolveWaiters(id: string, code: number, conds: string[], err: string | null = null): void {
-    const ws = this.waiters.get(id) ?? [];
-    const keep = ws.filter((w) => !conds.includes(w.cond));
-    for (const w of ws) if (conds.includes(w.cond)) w.resolve({ StatusCode: code, Error: err ? { Message: err } : null });
-    if (keep.length) this.waiters.set(id, keep); else this.waiters.delete(id);
-  }
-
-  wait(idOrName: string, condition = 'not-running'): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
+  wait(idOrName: string, condition = 'not-running'): Promise<WaitResult> {
     const c = this.store.resolve(idOrName);
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw invalid(`invalid condition: "${condition}"`);
     if (condition === 'not-running' && !c.state.Running && c.state.Status !== 'restarting') {
       return Promise.resolve({ StatusCode: c.state.ExitCode, Error: null });
     }
-    return new Promise((resolve) => {
-      const ws = this.waiters.get(c.id) ?? [];
-      ws.push({ cond: condition, resolve });
-      this.waiters.set(c.id, ws);
-    });
+    return this.waiters.add(c.id, condition);
   }
 
   async kill(idOrName: string, signal = 'KILL'): Promise<void> {
@@ -324,12 +320,16 @@ export class OciContainerService implements ContainerService {
       throw conflict(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
     }
     const t = new Steps(removeChannel, c.id);
-    if (c.state.Running) {
+    // SIGKILL to the init of its own pid namespace: everything in it is dying. The record goes
+    // now (docker's answer: gone from the list); the host clean-up waits for conmon's exit file.
+    const dying = c.state.Running && killInit(c);
+    if (dying) this.recordKilled(c);
+    else if (c.state.Running) {
       const exited = this.wait(c.id, 'not-running');
       this.markManualStop(c);
       this.removing.add(c.id);
       try {
-        if (!killInit(c)) await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
+        await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
         t.step('kill');
         await exited; t.step('exited');
       } finally { this.removing.delete(c.id); }
@@ -339,23 +339,21 @@ export class OciContainerService implements ContainerService {
     this.execs.forget(c.id);
     this.health.stop(c.id, true);
     this.event(c, 'destroy');
-    this.resolveWaiters(c.id, c.state.ExitCode, ['removed', 'not-running', 'next-exit']);
+    this.waiters.resolve(c.id, c.state.ExitCode, ['removed', 'not-running', 'next-exit']);
     t.step('record'); t.done();
-    this.cleanupRemoved(c);
+    this.cleanupRemoved(c, dying);
   }
 
-  async inspect(idOrName: string): Promise<Record<string, unknown>> {
-    const c = this.store.resolve(idOrName);
-    const v = inspectView(c, this.paths, this.o.runtime, this.execs.idsFor(c.id));
-    return { ...v, State: { ...(v.State as object), Health: this.health.get(c.id) } };
+  /** The exit of a container remove() just SIGKILLed, as onExit would record it (137). */
+  private recordKilled(c: ContainerRecord): void {
+    this.exits.unwatch(c.id);
+    c.state = { ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: 137, FinishedAt: new Date().toISOString() };
+    this.event(c, 'die', { exitCode: '137' });
+    this.waiters.resolve(c.id, 137, ['not-running', 'next-exit']);
   }
 
-  async list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> {
-    let cs = this.store.all().filter((c) => opts.all || c.state.Running || (opts.filters?.status?.length ?? 0) > 0);
-    cs = cs.filter((c) => matchesFilters(c, opts.filters ?? {}) && matchesHealth(opts.filters?.health, this.health.get(c.id)));
-    if (opts.limit && opts.limit > 0) cs = cs.slice(0, opts.limit);
-    return cs.map((c) => withHealthStatus(summaryView(c, this.o.dataRoot), c, this.health.get(c.id)));
-  }
+  async inspect(idOrName: string): Promise<Record<string, unknown>> { return admin.inspect(this, idOrName); }
+  async list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> { return admin.list(this, opts); }
 
   async logs(idOrName: string, opts: LogsOptions): Promise<{ tty: boolean; output: Readable }> {
     const c = this.store.resolve(idOrName);

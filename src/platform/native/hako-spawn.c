@@ -34,6 +34,9 @@
 #include <unistd.h>
 
 #define MAXC 1024
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 struct child {
   uint32_t id;
@@ -137,6 +140,8 @@ static void spawn(uint32_t id, const char *p, const char *end) {
     /* move sources above 3 first so a dup2 cannot clobber one still needed */
     for (int f = 0; f < 4; f++) if (src[f] >= 0 && src[f] <= 3) src[f] = fcntl(src[f], F_DUPFD_CLOEXEC, 10);
     for (int f = 0; f < 4; f++) { if (src[f] >= 0) child_fd(src[f], f); else close(f); }
+    /* nothing else past exec: not even what the daemon inherited without FD_CLOEXEC */
+    close_range(4, ~0U, CLOSE_RANGE_CLOEXEC);
     if (*cwd && chdir(cwd) < 0) { int e = errno; if (write(status[1], &e, 4) < 0) {} _exit(127); }
     exec_path(argv, envp);
     int e = errno;
