@@ -2,7 +2,8 @@
  * The two steps of a start that hand over to the runtime: the OCI bundle (config.json from
  * the record, the rootfs and the namespace plan) and conmon, which runs `<runtime> create`.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conmonCreate } from '../runtime/conmon.js';
 import type { OciRuntime } from '../runtime/oci.js';
@@ -17,16 +18,16 @@ export interface BundleHost {
 }
 
 /** Writes <bundle>/config.json (and creates the named volumes' dirs the spec binds). */
-export function writeBundle(svc: BundleHost, c: ContainerRecord, rootfs: string, ns: NamespacePlan): void {
+export async function writeBundle(svc: BundleHost, c: ContainerRecord, rootfs: string, ns: NamespacePlan): Promise<void> {
   const spec = buildSpec({
     id: c.id, config: c.config, hostConfig: c.hostConfig, image: { architecture: '', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} },
     rootfs, containerDir: svc.paths.dir(c.id), dataRoot: svc.o.dataRoot, instance: svc.o.instance, namespaces: ns,
     passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'),
   });
   spec.process.args = [c.path, ...c.args];
-  for (const m of spec.mounts) if (m.type === 'bind' && m.source?.startsWith(join(svc.o.dataRoot, 'volumes'))) mkdirSync(m.source, { recursive: true });
-  mkdirSync(svc.paths.bundle(c.id), { recursive: true });
-  writeFileSync(join(svc.paths.bundle(c.id), 'config.json'), JSON.stringify(spec));
+  for (const m of spec.mounts) if (m.type === 'bind' && m.source?.startsWith(join(svc.o.dataRoot, 'volumes'))) await mkdir(m.source, { recursive: true });
+  await mkdir(svc.paths.bundle(c.id), { recursive: true });
+  await writeFile(join(svc.paths.bundle(c.id), 'config.json'), JSON.stringify(spec));
 }
 
 /** conmon + `<runtime> create`: resolves with the container's pid, its init waiting to be started. */

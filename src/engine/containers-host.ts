@@ -1,7 +1,7 @@
 /** Host-side pieces of a container: its dirs, overlay rootfs, etc files, netns file. */
-import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, closeSync, openSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, existsSync, closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { run } from '../platform/exec.js';
 import { nativeMount, nativeUnmount } from '../platform/spawn.js';
 import type { ContainerRecord } from './containers-store.js';
@@ -17,8 +17,13 @@ export class ContainerPaths {
   netns(id: string) { return join(this.execRoot, 'netns', id); }
 }
 
+/*
+ * File work on a container's start and removal goes through fs/promises: on a slow file
+ * system (this VM's unjournalled ext4: ~1-2 ms per create or unlink) synchronous calls
+ * would hold the event loop, and with it every other request, for milliseconds each.
+ */
 async function isMounted(path: string): Promise<boolean> {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8');
   return mounts.split('\n').some((l) => l.split(' ')[4] === path);
 }
 
@@ -27,7 +32,8 @@ export async function mountRootfs(p: ContainerPaths, c: ContainerRecord): Promis
   const dir = p.dir(c.id);
   const merged = p.rootfs(c.id);
   if (await isMounted(merged)) return merged;
-  for (const d of ['upper', 'work', 'merged', 'empty']) mkdirSync(join(dir, d), { recursive: true });
+  const dirs = ['upper', 'work', 'merged', ...c.layerDirs.length ? [] : ['empty']];
+  await Promise.all(dirs.map((d) => mkdir(join(dir, d), { recursive: true })));
   const lower = c.layerDirs.length ? [...c.layerDirs].reverse().join(':') : join(dir, 'empty');
   const opts = `lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work`;
   // mount(2) in the spawn helper; mount(8) when that fails, for its error message
@@ -46,13 +52,12 @@ export function readRootfsFile(rootfs: string, path: string): string {
 }
 
 /** /etc/hosts, /etc/hostname, /etc/resolv.conf for the container (bind-mounted by the spec). */
-export function writeEtcFiles(p: ContainerPaths, c: ContainerRecord, hostname: string, net?: { hosts: string; resolvConf: string }): void {
+export async function writeEtcFiles(p: ContainerPaths, c: ContainerRecord, hostname: string, net?: { hosts: string; resolvConf: string }): Promise<void> {
   const dir = p.dir(c.id);
-  mkdirSync(dir, { recursive: true });
+  await mkdir(dir, { recursive: true });
   const hosts = net?.hosts ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
-  writeFileSync(join(dir, 'hosts'), hosts);
-  writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
-  writeFileSync(join(dir, 'resolv.conf'), net?.resolvConf ?? hostResolvConf(c));
+  await Promise.all([writeFile(join(dir, 'hosts'), hosts), writeFile(join(dir, 'hostname'), `${hostname}\n`),
+    writeFile(join(dir, 'resolv.conf'), net?.resolvConf ?? hostResolvConf(c))]);
 }
 
 function hostResolvConf(c: ContainerRecord): string {

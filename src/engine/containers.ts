@@ -5,7 +5,7 @@
  * pieces, bundle + conmon launch, record-only operations (containers-admin.ts) and the
  * runtime bits in containers-*.ts.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
@@ -105,7 +105,7 @@ export class OciContainerService implements ContainerService {
     const c = buildRecord(body, name || this.freeRandomName(), image);
     for (const v of volumeNamesOf(c.hostConfig)) this.o.volumes?.ensure(v);
     this.store.insert(c);
-    mkdirSync(this.paths.dir(c.id), { recursive: true });
+    await mkdir(this.paths.dir(c.id), { recursive: true });
     this.event(c, 'create');
     return { Id: c.id, Warnings: [] };
   }
@@ -122,8 +122,8 @@ export class OciContainerService implements ContainerService {
       t.step('runtimeDelete');
       const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c)), t.timed('network', this.wireNetwork(c)));
       t.step('storageAndNetwork');
-      writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
-      writeBundle(this, c, rootfs, ns); t.step('writeBundle');
+      await writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
+      await writeBundle(this, c, rootfs, ns); t.step('writeBundle');
       const { pid } = await launch(this, c); t.step('conmonCreate');
       await this.connectPendingAttach(c); t.step('attach');
       await this.runtimeFor(c).start(c.id); t.step('runtimeStart');
@@ -186,7 +186,7 @@ export class OciContainerService implements ContainerService {
     const cgroup = cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent);
     let known = rt.known(c.id);
     // init gone with its own pid namespace, so nothing is left in the cgroup: no `delete` spawn
-    if (known && ownPidNamespace(c) && rt.initGone(c.id)) { this.cgroups.remove(cgroup); rt.forgetExited(c.id); known = false; }
+    if (known && ownPidNamespace(c) && rt.initGone(c.id)) { this.cgroups.remove(cgroup); await rt.forgetExited(c.id); known = false; }
     // one `sh` for several commands spares forks of the daemon; the spawn helper's are cheap
     if (batched && !SpawnServer.get()) {
       const um = await unmountRootfsArgv(this.paths, c.id);

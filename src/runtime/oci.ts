@@ -5,6 +5,7 @@
  * `<runtime> create`; everything else is a direct runtime call.
  */
 import { readFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, openSync, closeSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../platform/exec.js';
 import { EngineError, notFound, precondition } from '../core/errors.js';
@@ -132,8 +133,8 @@ export class OciRuntime {
    * spawn (hako sets no poststop hooks): the caller removes the cgroup first
    * (CgroupReader.remove, the same dirs crun would), then this removes the state dir.
    */
-  forgetExited(id: string): void {
-    rmSync(join(this.root, id), { recursive: true, force: true });
+  async forgetExited(id: string): Promise<void> {
+    await rm(join(this.root, id), { recursive: true, force: true });
   }
 
   /** The command line of `delete --force <id>`, for callers that batch host commands into one spawn. */
