@@ -9,7 +9,7 @@
  */
 import { spawnChild, type SpawnedChild } from '../platform/spawn.js';
 import type { Readable } from 'node:stream';
-import { mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { internal } from '../core/errors.js';
 import type { OciRuntime } from './oci.js';
 
@@ -50,9 +50,8 @@ export function conmonArgs(rt: OciRuntime, c: ConmonCreate): string[] {
 }
 
 /** Starts conmon for a new container; resolves with the container's pid once created. */
-export function conmonCreate(rt: OciRuntime, c: ConmonCreate): Promise<{ pid: number }> {
-  mkdirSync(c.persistDir, { recursive: true });
-  mkdirSync(c.exitDir, { recursive: true });
+export async function conmonCreate(rt: OciRuntime, c: ConmonCreate): Promise<{ pid: number }> {
+  await Promise.all([mkdir(c.persistDir, { recursive: true }), mkdir(c.exitDir, { recursive: true })]);
   const child = spawnChild(c.conmonPath ?? '/usr/bin/conmon', conmonArgs(rt, c), {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     // conmon drops an "oom" file into its working directory on an OOM kill: the bundle.
