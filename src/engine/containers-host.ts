@@ -1,8 +1,9 @@
 /** Host-side pieces of a container: its dirs, overlay rootfs, etc files, netns file. */
-import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, closeSync, openSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, existsSync, closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { run } from '../platform/exec.js';
+import { nativeMount, nativeUnmount } from '../platform/spawn.js';
 import type { ContainerRecord } from './containers-store.js';
 import { removeUsernsNetns } from './userns-netns.js';
 
@@ -17,8 +18,13 @@ export class ContainerPaths {
   netns(id: string) { return join(this.execRoot, 'netns', id); }
 }
 
+/*
+ * File work on a container's start and removal goes through fs/promises: on a slow file
+ * system (this VM's unjournalled ext4: ~1-2 ms per create or unlink) synchronous calls
+ * would hold the event loop, and with it every other request, for milliseconds each.
+ */
 async function isMounted(path: string): Promise<boolean> {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8');
   return mounts.split('\n').some((l) => l.split(' ')[4] === path);
 }
 
@@ -27,15 +33,19 @@ export async function mountRootfs(p: ContainerPaths, c: ContainerRecord, layers 
   const dir = p.dir(c.id);
   const merged = p.rootfs(c.id);
   if (await isMounted(merged)) return merged;
-  for (const d of ['upper', 'work', 'merged', 'empty']) mkdirSync(join(dir, d), { recursive: true });
+  const dirs = ['upper', 'work', 'merged', ...layers.length ? [] : ['empty']];
+  await Promise.all(dirs.map((d) => mkdir(join(dir, d), { recursive: true })));
   const lower = layers.length ? [...layers].reverse().join(':') : join(dir, 'empty');
-  await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work`, merged]);
+  const opts = `lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work`;
+  // mount(2) in the spawn helper; mount(8) when that fails, for its error message
+  if (!(await nativeMount('overlay', merged, 'overlay', opts))) await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged]);
   return merged;
 }
 
 export async function unmountRootfs(p: ContainerPaths, id: string): Promise<void> {
   const merged = p.rootfs(id);
-  if (await isMounted(merged)) await run('umount', ['-l', merged], { allowFailure: true });
+  if (!(await isMounted(merged)) || (await nativeUnmount(merged, true))) return;
+  await run('umount', ['-l', merged], { allowFailure: true });
 }
 
 export function readRootfsFile(rootfs: string, path: string): string {
@@ -43,13 +53,12 @@ export function readRootfsFile(rootfs: string, path: string): string {
 }
 
 /** /etc/hosts, /etc/hostname, /etc/resolv.conf for the container (bind-mounted by the spec). */
-export function writeEtcFiles(p: ContainerPaths, c: ContainerRecord, hostname: string, net?: { hosts: string; resolvConf: string }): void {
+export async function writeEtcFiles(p: ContainerPaths, c: ContainerRecord, hostname: string, net?: { hosts: string; resolvConf: string }): Promise<void> {
   const dir = p.dir(c.id);
-  mkdirSync(dir, { recursive: true });
+  await mkdir(dir, { recursive: true });
   const hosts = net?.hosts ?? `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`;
-  writeFileSync(join(dir, 'hosts'), hosts);
-  writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
-  writeFileSync(join(dir, 'resolv.conf'), net?.resolvConf ?? hostResolvConf(c));
+  await Promise.all([writeFile(join(dir, 'hosts'), hosts), writeFile(join(dir, 'hostname'), `${hostname}\n`),
+    writeFile(join(dir, 'resolv.conf'), net?.resolvConf ?? hostResolvConf(c))]);
 }
 
 function hostResolvConf(c: ContainerRecord): string {
@@ -76,7 +85,7 @@ export async function removeNetns(p: ContainerPaths, id: string): Promise<void> 
   await removeUsernsNetns(p.execRoot, id);
   const path = p.netns(id);
   if (!existsSync(path)) return;
-  await run('umount', [path], { allowFailure: true });
+  if (!(await nativeUnmount(path))) await run('umount', [path], { allowFailure: true });
   rmSync(path, { force: true });
 }
 
@@ -161,6 +170,12 @@ export function exitFileAge(exitDir: string, id: string): number {
   try { return Date.now() - statSync(join(exitDir, id)).mtimeMs; } catch { return -1; }
 }
 
+/** Whether the container has a pid namespace of its own (its processes die with its init). */
+export function ownPidNamespace(c: ContainerRecord): boolean {
+  const pidMode = c.hostConfig.PidMode ?? '';
+  return pidMode !== 'host' && !pidMode.startsWith('container:');
+}
+
 /**
  * SIGKILL to the init of a container with its own pid namespace, which takes every
  * process of the namespace with it: what `<runtime> kill --all KILL` achieves, without
@@ -168,8 +183,7 @@ export function exitFileAge(exitDir: string, id: string): number {
  * it is not paused (a frozen cgroup holds the signal); false means "use the runtime".
  */
 export function killInit(c: ContainerRecord): boolean {
-  const pidMode = c.hostConfig.PidMode ?? '';
-  if (c.state.Paused || c.state.Pid <= 1 || pidMode === 'host' || pidMode.startsWith('container:')) return false;
+  if (c.state.Paused || c.state.Pid <= 1 || !ownPidNamespace(c)) return false;
   try {
     if (!readFileSync(`/proc/${c.state.Pid}/cgroup`, 'utf8').includes(c.id)) return false;
     process.kill(c.state.Pid, 'SIGKILL');

@@ -2,38 +2,41 @@
  * ContainerService over the OCI runtime (crun/runc) and conmon. One record per
  * container in SQLite; conmon outlives the daemon, and restore() finds containers
  * again at boot. Lifecycle and exit handling live here; views, create merge, host
- * pieces and the runtime bits in containers-*.ts.
+ * pieces, bundle + conmon launch, record-only operations (containers-admin.ts) and the
+ * runtime bits in containers-*.ts.
  */
-import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
 import { EngineError, conflict, invalid } from '../core/errors.js';
 import { randomName } from '../core/ids.js';
 import type { Db } from '../platform/sqlite.js';
+import { SpawnServer } from '../platform/spawn.js';
 import { OciRuntime, type RuntimeName } from '../runtime/oci.js';
-import { ExitWatcher, wasOomKilled, resizeTerminal } from '../runtime/monitor.js';
-import { conmonCreate } from '../runtime/conmon.js';
+import { ExitWatcher, wasOomKilled } from '../runtime/monitor.js';
 import { readLog } from '../runtime/logs.js';
 import { hostCgroups, type CgroupReader } from '../runtime/cgroups.js';
-import { buildResources, buildSpec, cgroupsPath, hostnameOf } from '../runtime/spec.js';
+import { cgroupsPath, hostnameOf } from '../runtime/spec.js';
 import type { DaemonSeccomp } from '../runtime/seccomp.js';
 import { SeccompBpfCache } from '../runtime/seccomp-cache.js';
 import type { AttachOptions, AttachSession, ContainerListOptions, ContainerNetworker, ContainerService, EventService, ExecCreateBody, ImageResolver, LogsOptions, VolumeMounter } from './types.js';
 import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
-import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, readRootfsFile, removeDirsAsync, removeNetns, unmountRootfsArgv, HostBatch, settled, exitFileAge, killInit } from './containers-host.js';
+import { writeBundle, launch } from './containers-bundle.js';
+import * as admin from './containers-admin.js';
+import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, removeDirsAsync, removeNetns, unmountRootfsArgv, HostBatch, settled, exitFileAge, killInit, ownPidNamespace } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
-import { inspectView, summaryView, matchesFilters } from './containers-views.js';
-import { planNamespaces, connectNetwork, attachSession, topOf, statsStream, signalNumber } from './containers-ops.js';
+import { planNamespaces, connectNetwork, attachSession, signalNumber } from './containers-ops.js';
 import { ExecManager } from './containers-exec.js';
-import { HealthMonitor, withHealthStatus, matchesHealth } from './containers-health.js';
+import { HealthMonitor } from './containers-health.js';
 import * as archive from './containers-archive.js';
 import { restoreContainers } from './containers-restore.js';
 import { UsernsRemapper, prepareRemappedStorage, ownForContainer, type IdMapping } from './userns.js';
 import { prepareNetworks } from './containers-networks.js';
 import { copyUpVolumes, prepareVolumes, removeAnonymousVolumes } from './containers-volumes.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
+import { Waiters, type WaitResult } from './containers-waiters.js';
 
 export interface ContainerServiceOptions {
   db: Db;
@@ -54,8 +57,6 @@ export interface ContainerServiceOptions {
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
-type Waiter = { cond: string; resolve: (r: { StatusCode: number; Error: { Message: string } | null }) => void };
-
 export class OciContainerService implements ContainerService {
   readonly store: ContainerStore;
   readonly paths: ContainerPaths;
@@ -64,7 +65,7 @@ export class OciContainerService implements ContainerService {
   readonly runtimes: Record<RuntimeName, OciRuntime>;
   readonly cgroups: CgroupReader;
   readonly exits: ExitWatcher;
-  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly waiters = new Waiters();
   /** Network teardowns still running after an exit, by container id. */
   private readonly netTeardowns = new Map<string, Promise<void>>();
   private readonly pendingAttach = new Map<string, ((bundle: string) => Promise<void>)[]>();
@@ -74,7 +75,7 @@ export class OciContainerService implements ContainerService {
   private readonly hostBatch = new HostBatch();
   readonly execs: ExecManager;
   readonly health: HealthMonitor;
-  private readonly seccompBpf = new SeccompBpfCache();
+  readonly seccompBpf = new SeccompBpfCache();
   readonly userns: UsernsRemapper;
 
   constructor(readonly o: ContainerServiceOptions) {
@@ -119,7 +120,7 @@ export class OciContainerService implements ContainerService {
     prepareVolumes(this.store, this.o.volumes, c);
     for (const v of volumeNamesOf(c.hostConfig)) this.o.volumes?.ensure(v);
     this.store.insert(c);
-    mkdirSync(this.paths.dir(c.id), { recursive: true });
+    await mkdir(this.paths.dir(c.id), { recursive: true });
     this.event(c, 'create');
     return { Id: c.id, Warnings: [] };
   }
@@ -137,9 +138,9 @@ export class OciContainerService implements ContainerService {
       const idmap = await this.userns.mappingFor(c.hostConfig);
       const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c)), t.timed('network', this.wireNetwork(c)));
       t.step('storageAndNetwork');
-      writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
-      const bpfKey = this.writeBundle(c, rootfs, ns, idmap); t.step('writeBundle');
-      const { pid } = await this.launch(c); t.step('conmonCreate');
+      await writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
+      const bpfKey = await writeBundle(this, c, rootfs, ns, idmap); t.step('writeBundle');
+      const { pid } = await launch(this, c); t.step('conmonCreate');
       if (bpfKey) this.seccompBpf.learn(bpfKey, this.runtimeFor(c).root, c.id);
       await this.connectPendingAttach(c); t.step('attach');
       await this.runtimeFor(c).start(c.id); t.step('runtimeStart');
@@ -165,33 +166,6 @@ export class OciContainerService implements ContainerService {
     await this.netTeardowns.get(c.id);
     const ns = await planNamespaces(this, c);
     return { ns, net: await connectNetwork(this, c, ns) };
-  }
-
-  /** Writes config.json; returns the seccomp cache key to learn after create (crun compiles it this time). */
-  private writeBundle(c: ContainerRecord, rootfs: string, ns: Awaited<ReturnType<typeof planNamespaces>>, idmap?: IdMapping): string | undefined {
-    const spec = buildSpec({
-      id: c.id, config: c.config, hostConfig: c.hostConfig, image: { architecture: '', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} },
-      rootfs, containerDir: this.paths.dir(c.id), dataRoot: this.o.dataRoot, instance: this.o.instance, namespaces: ns,
-      passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'), seccomp: this.o.seccomp,
-      userns: idmap && { uids: idmap.uids, gids: idmap.gids },
-    });
-    spec.process.args = [c.path, ...c.args];
-    const vols = spec.mounts.filter((m) => m.type === 'bind' && m.source?.startsWith(join(this.o.dataRoot, 'volumes'))).map((m) => m.source!);
-    for (const v of vols) mkdirSync(v, { recursive: true });
-    if (idmap) ownForContainer(this.paths.dir(c.id), vols, idmap);
-    const bpfKey = this.seccompBpf.prepare(spec, this.runtimeFor(c).name);
-    mkdirSync(this.paths.bundle(c.id), { recursive: true });
-    writeFileSync(join(this.paths.bundle(c.id), 'config.json'), JSON.stringify(spec));
-    return bpfKey;
-  }
-
-  private launch(c: ContainerRecord): Promise<{ pid: number }> {
-    rmSync(join(this.paths.exitDir, c.id), { force: true });
-    rmSync(this.paths.persist(c.id), { recursive: true, force: true });
-    return conmonCreate(this.runtimeFor(c), {
-      id: c.id, name: c.name, bundle: this.paths.bundle(c.id), logPath: this.paths.logPath(c.id), exitDir: this.paths.exitDir,
-      persistDir: this.paths.persist(c.id), tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin, stdinOnce: !!c.config.StdinOnce,
-    });
   }
 
   private async connectPendingAttach(c: ContainerRecord): Promise<void> {
@@ -222,18 +196,23 @@ export class OciContainerService implements ContainerService {
   /**
    * Everything that lives only while the container runs: the runtime's state and cgroup
    * (`<runtime> delete`, skipped when it holds none) concurrently with the rootfs unmount
-   * (`batched`: both in one HostBatch spawn shared with concurrent removals), then the
+   * (`batched` without the spawn helper: both in one HostBatch spawn shared with concurrent removals), then the
    * volumes. Network teardown is off the critical path.
    */
   async releaseResources(c: ContainerRecord, batched = false): Promise<void> {
-    const known = this.runtimeFor(c).known(c.id);
-    if (batched) {
+    const rt = this.runtimeFor(c);
+    const cgroup = cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent);
+    let known = rt.known(c.id);
+    // init gone with its own pid namespace, so nothing is left in the cgroup: no `delete` spawn
+    if (known && ownPidNamespace(c) && rt.initGone(c.id)) { this.cgroups.remove(cgroup); await rt.forgetExited(c.id); known = false; }
+    // one `sh` for several commands spares forks of the daemon; the spawn helper's are cheap
+    if (batched && !SpawnServer.get()) {
       const um = await unmountRootfsArgv(this.paths, c.id);
-      await this.hostBatch.run([...known ? [this.runtimeFor(c).deleteArgv(c.id)] : [], ...um ? [um] : []]);
+      await this.hostBatch.run([...known ? [rt.deleteArgv(c.id)] : [], ...um ? [um] : []]);
     } else {
-      await Promise.all([known ? this.runtimeFor(c).delete(c.id).catch(() => {}) : undefined, unmountRootfs(this.paths, c.id)]);
+      await Promise.all([known ? rt.delete(c.id).catch(() => {}) : undefined, unmountRootfs(this.paths, c.id)]);
     }
-    this.cgroups.remove(cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent));
+    this.cgroups.remove(cgroup);
     for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.unmount(v, c.id);
     const net = this.o.networker;
     const down = (async () => { if (net) await net.teardown(c.id).catch(() => {}); await removeNetns(this.paths, c.id); })();
@@ -247,10 +226,11 @@ export class OciContainerService implements ContainerService {
    * does not wait for it): runtime state, mounts, network, dirs. Keyed by id, which is never
    * reused; a crash midway leaves what hostLeftovers() finds and restore() sweeps.
    */
-  private cleanupRemoved(c: ContainerRecord, volumes = false): void {
+  private cleanupRemoved(c: ContainerRecord, dying = false, volumes = false): void {
     const p = (async () => {
-      // After the replies already resolved (wait, DELETE) are written: spawns block the loop while they fork.
+      // After the replies already resolved (wait, DELETE) are written.
       await new Promise((r) => setImmediate(r));
+      if (dying) await this.exitOf(c.id, 10_000);
       await this.releaseResources(c, true);
       if (volumes) await removeAnonymousVolumes(this.o.volumes, c.hostConfig);
       await this.o.networker?.forget?.(c.id).catch(() => {});
@@ -258,6 +238,14 @@ export class OciContainerService implements ContainerService {
     })().catch((e) => this.o.log?.('clean-up after remove failed', { id: c.id, error: (e as Error).message }));
     this.cleanups.add(p);
     void p.finally(() => this.cleanups.delete(p));
+  }
+
+  /** Resolves once conmon wrote the exit file of `id` (or after `ms`: the runtime's delete then kills what is left). */
+  private exitOf(id: string, ms: number): Promise<void> {
+    return new Promise<void>((done) => {
+      const timer = setTimeout(done, ms);
+      this.exits.watch(id, () => { clearTimeout(timer); done(); });
+    }).finally(() => this.exits.unwatch(id));
   }
 
   /** Resolves once the clean-ups of removed containers have finished (daemon shutdown, tests). */
@@ -281,7 +269,7 @@ export class OciContainerService implements ContainerService {
     this.health.stop(id);
     if (oom) this.event(c, 'oom');
     this.event(c, 'die', { exitCode: String(code) });
-    this.resolveWaiters(id, code, ['not-running', 'next-exit']);
+    this.waiters.resolve(id, code, ['not-running', 'next-exit']);
     t.step('record'); t.done();
     if (c.hostConfig.AutoRemove) await this.remove(id, { force: true, volumes: true }).catch(() => {});
     else if (shouldRestart(c, code)) await this.restartAfterExit(c);
@@ -297,24 +285,13 @@ export class OciContainerService implements ContainerService {
     }, delay).unref();
   }
 
-  private resolveWaiters(id: string, code: number, conds: string[], err: string | null = null): void {
-    const ws = this.waiters.get(id) ?? [];
-    const keep = ws.filter((w) => !conds.includes(w.cond));
-    for (const w of ws) if (conds.includes(w.cond)) w.resolve({ StatusCode: code, Error: err ? { Message: err } : null });
-    if (keep.length) this.waiters.set(id, keep); else this.waiters.delete(id);
-  }
-
-  wait(idOrName: string, condition = 'not-running'): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
+  wait(idOrName: string, condition = 'not-running'): Promise<WaitResult> {
     const c = this.store.resolve(idOrName);
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw invalid(`invalid condition: "${condition}"`);
     if (condition === 'not-running' && !c.state.Running && c.state.Status !== 'restarting') {
       return Promise.resolve({ StatusCode: c.state.ExitCode, Error: null });
     }
-    return new Promise((resolve) => {
-      const ws = this.waiters.get(c.id) ?? [];
-      ws.push({ cond: condition, resolve });
-      this.waiters.set(c.id, ws);
-    });
+    return this.waiters.add(c.id, condition);
   }
 
   async kill(idOrName: string, signal = 'KILL'): Promise<void> {
@@ -362,12 +339,16 @@ export class OciContainerService implements ContainerService {
       throw conflict(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
     }
     const t = new Steps(removeChannel, c.id);
-    if (c.state.Running) {
+    // SIGKILL to the init of its own pid namespace: everything in it is dying. The record goes
+    // now (docker's answer: gone from the list); the host clean-up waits for conmon's exit file.
+    const dying = c.state.Running && killInit(c);
+    if (dying) this.recordKilled(c);
+    else if (c.state.Running) {
       const exited = this.wait(c.id, 'not-running');
       this.markManualStop(c);
       this.removing.add(c.id);
       try {
-        if (!killInit(c)) await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
+        await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
         t.step('kill');
         await exited; t.step('exited');
       } finally { this.removing.delete(c.id); }
@@ -377,23 +358,21 @@ export class OciContainerService implements ContainerService {
     this.execs.forget(c.id);
     this.health.stop(c.id, true);
     this.event(c, 'destroy');
-    this.resolveWaiters(c.id, c.state.ExitCode, ['removed', 'not-running', 'next-exit']);
+    this.waiters.resolve(c.id, c.state.ExitCode, ['removed', 'not-running', 'next-exit']);
     t.step('record'); t.done();
-    this.cleanupRemoved(c, !!opts.volumes);
+    this.cleanupRemoved(c, dying, !!opts.volumes);
   }
 
-  async inspect(idOrName: string): Promise<Record<string, unknown>> {
-    const c = this.store.resolve(idOrName);
-    const v = inspectView(c, this.paths, this.o.runtime, this.execs.idsFor(c.id));
-    return { ...v, State: { ...(v.State as object), Health: this.health.get(c.id) } };
+  /** The exit of a container remove() just SIGKILLed, as onExit would record it (137). */
+  private recordKilled(c: ContainerRecord): void {
+    this.exits.unwatch(c.id);
+    c.state = { ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: 137, FinishedAt: new Date().toISOString() };
+    this.event(c, 'die', { exitCode: '137' });
+    this.waiters.resolve(c.id, 137, ['not-running', 'next-exit']);
   }
 
-  async list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> {
-    let cs = this.store.all().filter((c) => opts.all || c.state.Running || (opts.filters?.status?.length ?? 0) > 0);
-    cs = cs.filter((c) => matchesFilters(c, opts.filters ?? {}) && matchesHealth(opts.filters?.health, this.health.get(c.id)));
-    if (opts.limit && opts.limit > 0) cs = cs.slice(0, opts.limit);
-    return cs.map((c) => withHealthStatus(summaryView(c, this.o.dataRoot), c, this.health.get(c.id)));
-  }
+  async inspect(idOrName: string): Promise<Record<string, unknown>> { return admin.inspect(this, idOrName); }
+  async list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> { return admin.list(this, opts); }
 
   async logs(idOrName: string, opts: LogsOptions): Promise<{ tty: boolean; output: Readable }> {
     const c = this.store.resolve(idOrName);
@@ -410,64 +389,13 @@ export class OciContainerService implements ContainerService {
     return { tty: !!c.config.Tty, session };
   }
 
-  async resize(idOrName: string, h: number, w: number): Promise<void> {
-    const c = this.store.resolve(idOrName);
-    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
-    if (c.config.Tty) resizeTerminal(this.paths.bundle(c.id), h, w);
-  }
-
-  async pause(idOrName: string): Promise<void> {
-    const c = this.store.resolve(idOrName);
-    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
-    if (c.state.Paused) throw conflict(`Container ${c.id} is already paused`);
-    await this.runtimeFor(c).pause(c.id);
-    c.state = { ...c.state, Status: 'paused', Paused: true };
-    this.store.save(c);
-    this.event(c, 'pause');
-  }
-
-  async unpause(idOrName: string): Promise<void> {
-    const c = this.store.resolve(idOrName);
-    if (!c.state.Paused) throw conflict(`Container ${c.id} is not paused`);
-    await this.runtimeFor(c).resume(c.id);
-    c.state = { ...c.state, Status: 'running', Paused: false };
-    this.store.save(c);
-    this.event(c, 'unpause');
-  }
-
-  async rename(idOrName: string, newName: string): Promise<void> {
-    const c = this.store.resolve(idOrName);
-    const name = newName.replace(/^\//, '');
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw invalid(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    const other = this.store.byName(name);
-    if (other && other.id !== c.id) throw nameConflict(name, other.id);
-    const old = c.name;
-    c.name = name;
-    this.store.save(c);
-    this.event(c, 'rename', { oldName: `/${old}` });
-  }
-
-  async update(idOrName: string, hc: HostConfig): Promise<{ Warnings: string[] }> {
-    const c = this.store.resolve(idOrName);
-    const next = { ...c.hostConfig, ...Object.fromEntries(Object.entries(hc).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) } as HostConfig;
-    if (hc.RestartPolicy?.Name && c.hostConfig.AutoRemove) throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
-    if (c.state.Running) await this.runtimeFor(c).update(c.id, buildResources(next, false));
-    c.hostConfig = next;
-    this.store.save(c);
-    this.event(c, 'update');
-    return { Warnings: [] };
-  }
-
-  async top(idOrName: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> {
-    const c = this.store.resolve(idOrName);
-    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
-    return topOf(this.cgroups.pids(cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent)), psArgs);
-  }
-
-  async stats(idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Promise<Readable> {
-    const c = this.store.resolve(idOrName);
-    return statsStream(this, c, opts.stream);
-  }
+  async resize(idOrName: string, h: number, w: number): Promise<void> { admin.resize(this, idOrName, h, w); }
+  pause(idOrName: string): Promise<void> { return admin.pause(this, idOrName); }
+  unpause(idOrName: string): Promise<void> { return admin.unpause(this, idOrName); }
+  async rename(idOrName: string, newName: string): Promise<void> { admin.rename(this, idOrName, newName); }
+  update(idOrName: string, hc: HostConfig): Promise<{ Warnings: string[] }> { return admin.update(this, idOrName, hc); }
+  async top(idOrName: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> { return admin.top(this, idOrName, psArgs); }
+  async stats(idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Promise<Readable> { return admin.stats(this, idOrName, opts.stream); }
 
   /** The overlay lower dirs of c: its image layers, or their id-shifted copies when it runs in a user namespace. */
   async rootfsLayers(c: ContainerRecord): Promise<string[]> {
@@ -491,12 +419,5 @@ export class OciContainerService implements ContainerService {
   async execInspect(id: string): Promise<Record<string, unknown>> { return this.execs.inspect(id); }
   async execResize(id: string, h: number, w: number): Promise<void> { this.execs.resize(id, h, w); }
 
-  async prune(filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
-    const gone: string[] = [];
-    for (const c of this.store.all()) {
-      if (c.state.Running || !matchesFilters(c, { label: filters.label ?? [] })) continue;
-      await this.remove(c.id, {}).then(() => gone.push(c.id), () => {});
-    }
-    return { ContainersDeleted: gone.length ? gone : null, SpaceReclaimed: 0 };
-  }
+  prune(filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> { return admin.prune(this, filters); }
 }

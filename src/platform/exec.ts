@@ -1,4 +1,4 @@
-import { spawn, type SpawnOptions } from 'node:child_process';
+import { spawnChild } from './spawn.js';
 import { EngineError, type ErrorCode } from '../core/errors.js';
 
 export interface RunResult {
@@ -25,19 +25,18 @@ export interface RunOptions {
  */
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const so: SpawnOptions = { env: opts.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] };
-    const child = spawn(cmd, args, so);
+    const child = spawnChild(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;
     if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
     child.stdout!.on('data', (b: Buffer) => out.push(b));
     child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => {
+    child.on('error', (e: Error) => {
       if (timer) clearTimeout(timer);
       reject(new EngineError(opts.errorCode ?? 'Internal', `${cmd}: ${e.message}`, { cause: e }));
     });
-    child.on('close', (code, signal) => {
+    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
       if (timer) clearTimeout(timer);
       const r: RunResult = {
         code: code ?? 128 + (signal ? 9 : 0),

@@ -3,7 +3,7 @@
  * is tested with FakeCgroups. V1Cgroups reads /sys/fs/cgroup/<controller>/<path>;
  * V2Cgroups reads a unified /sys/fs/cgroup/<path>.
  */
-import { readFileSync, rmdirSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, rmdirSync, existsSync, readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CgroupStats {
@@ -34,11 +34,10 @@ const kv = (text: string): Record<string, number> =>
   Object.fromEntries(text.split('\n').filter(Boolean).map((l) => { const [k, v] = l.split(/\s+/); return [k!, num(v)]; }));
 
 function rmTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    try { if (statSync(p).isDirectory()) rmTree(p); } catch { /* gone */ }
-  }
+  let entries: Dirent[];
+  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+  // cgroupfs reports entry types: no stat of every control file
+  for (const e of entries) if (e.isDirectory()) rmTree(join(dir, e.name));
   try { rmdirSync(dir); } catch { /* busy or gone */ }
 }
 

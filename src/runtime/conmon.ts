@@ -7,9 +7,9 @@
  * ctl/winsz fifos in the bundle dir (--full-attach), and writes the exit code to
  * <exit-dir>/<id> (and <persist-dir>/exit; an "oom" file there on an OOM kill).
  */
-import { spawn } from 'node:child_process';
+import { spawnChild, type SpawnedChild } from '../platform/spawn.js';
 import type { Readable } from 'node:stream';
-import { mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { internal } from '../core/errors.js';
 import type { OciRuntime } from './oci.js';
 
@@ -37,6 +37,9 @@ export function conmonArgs(rt: OciRuntime, c: ConmonCreate): string[] {
     '-p', `${c.bundle}/pidfile`, '--conmon-pidfile', `${c.bundle}/conmon.pid`,
     '--exit-dir', c.exitDir, '--persist-dir', c.persistDir, '-l', `k8s-file:${c.logPath}`,
     '--log-level', 'error', '--socket-dir-path', c.bundle, '--full-attach', '--syslog',
+    // no fsync of the log when the container exits (dockerd's json-file does not sync
+    // either): it delays the exit file, so every wait, `run --rm` and `rm -f`, by an fsync
+    '--no-sync-log',
   ];
   for (const a of rt.globalArgs()) args.push('--runtime-arg', a);
   if (c.tty) args.push('-t');
@@ -47,10 +50,9 @@ export function conmonArgs(rt: OciRuntime, c: ConmonCreate): string[] {
 }
 
 /** Starts conmon for a new container; resolves with the container's pid once created. */
-export function conmonCreate(rt: OciRuntime, c: ConmonCreate): Promise<{ pid: number }> {
-  mkdirSync(c.persistDir, { recursive: true });
-  mkdirSync(c.exitDir, { recursive: true });
-  const child = spawn(c.conmonPath ?? '/usr/bin/conmon', conmonArgs(rt, c), {
+export async function conmonCreate(rt: OciRuntime, c: ConmonCreate): Promise<{ pid: number }> {
+  await Promise.all([mkdir(c.persistDir, { recursive: true }), mkdir(c.exitDir, { recursive: true })]);
+  const child = spawnChild(c.conmonPath ?? '/usr/bin/conmon', conmonArgs(rt, c), {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     // conmon drops an "oom" file into its working directory on an OOM kill: the bundle.
     cwd: c.bundle,
@@ -58,16 +60,16 @@ export function conmonCreate(rt: OciRuntime, c: ConmonCreate): Promise<{ pid: nu
     detached: true,
   });
   child.unref();
-  return readSync(child.stdio[3] as Readable, child.stderr!, child);
+  return readSync(child.fd3!, child.stderr!, child);
 }
 
-function readSync(sync: Readable, stderr: Readable, child: ReturnType<typeof spawn>): Promise<{ pid: number }> {
+function readSync(sync: Readable, stderr: Readable, child: SpawnedChild): Promise<{ pid: number }> {
   return new Promise((resolve, reject) => {
     let buf = '';
     let err = '';
     const done = (f: () => void) => { sync.destroy(); stderr.destroy(); f(); };
     stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('error', (e) => done(() => reject(internal(`conmon: ${e.message}`, e))));
+    child.on('error', (e: Error) => done(() => reject(internal(`conmon: ${e.message}`, e))));
     sync.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = buf.match(/\{[^}]*\}/);

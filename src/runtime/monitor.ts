@@ -4,7 +4,8 @@
  * native/hako-attach.c), terminal resize through the winsz/ctl fifo, OOM detection.
  */
 import { watch, readFileSync, existsSync, openSync, writeSync, closeSync, constants, type FSWatcher, mkdirSync } from 'node:fs';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { spawnChild } from '../platform/spawn.js';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough, Readable } from 'node:stream';
@@ -111,7 +112,7 @@ export interface RawAttach {
 
 /** Attaches to a conmon attach socket (<bundle>/attach). */
 export function attachSocket(socketPath: string): RawAttach {
-  const child = spawn(attachHelper(), [socketPath], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnChild(attachHelper(), [socketPath], { stdio: ['pipe', 'pipe', 'pipe'] });
   const output = new Readable({ objectMode: true, read() {} });
   const stdin = new PassThrough();
   stdin.pipe(child.stdin!);
@@ -133,7 +134,7 @@ export function attachSocket(socketPath: string): RawAttach {
   });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  child.on('close', (code) => {
+  child.on('close', (code: number | null) => {
     if (code && code !== 0) output.destroy(internal(err.trim() || `attach helper exited with ${code}`));
     else output.push(null);
     onReady();

@@ -4,7 +4,8 @@
  * containers. Containers are created through conmon (monitor.ts), which runs
  * `<runtime> create`; everything else is a direct runtime call.
  */
-import { readFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, openSync, closeSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../platform/exec.js';
 import { EngineError, notFound, precondition } from '../core/errors.js';
@@ -76,8 +77,30 @@ export class OciRuntime {
     }
   }
 
-  start(id: string): Promise<string> {
-    return this.call(['start', id]);
+  /** Starts a created container (the process conmon's `create` left waiting). */
+  async start(id: string): Promise<void> {
+    if (this.name === 'crun' && process.env.HAKO_CRUN_FIFO_START !== '0' && this.startByFifo(id)) return;
+    await this.call(['start', id]);
+  }
+
+  /**
+   * What `crun start` does for a container without poststart hooks (hako sets none), done
+   * in-process to spare a spawn: the container's init waits reading <root>/<id>/exec.fifo;
+   * open it for writing, unlink it (crun reads "running" from its absence) and write one
+   * byte. False when no init is waiting (ENXIO: no reader) or crun keeps no such file:
+   * the caller runs `crun start`, which reports the state in crun's words.
+   */
+  private startByFifo(id: string): boolean {
+    const fifo = join(this.root, id, 'exec.fifo');
+    let fd: number;
+    try { fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK); } catch { return false; }
+    try {
+      unlinkSync(fifo);
+      writeSync(fd, Buffer.from([0]));
+    } catch (e) {
+      throw new EngineError('Internal', `cannot start container ${id}: ${(e as Error).message}`, { cause: e });
+    } finally { closeSync(fd); }
+    return true;
   }
 
   async kill(id: string, signal: string | number = 'KILL', all = false): Promise<void> {
@@ -91,6 +114,27 @@ export class OciRuntime {
     } catch (e) {
       if (!(e instanceof EngineError && e.code === 'NotFound')) throw e;
     }
+  }
+
+  /**
+   * Whether `forgetExited` may stand in for `delete`: crun, and the init pid in crun's
+   * status no longer exists. False when unsure (runc, a live or unreadable pid).
+   */
+  initGone(id: string): boolean {
+    if (this.name !== 'crun') return false;
+    try {
+      const pid = Number((JSON.parse(readFileSync(join(this.root, id, 'status'), 'utf8')) as { pid?: number }).pid) || 0;
+      return pid > 0 && !pidExists(pid);
+    } catch { return false; }
+  }
+
+  /**
+   * What `crun delete` does for a container whose init is gone (initGone), without the
+   * spawn (hako sets no poststop hooks): the caller removes the cgroup first
+   * (CgroupReader.remove, the same dirs crun would), then this removes the state dir.
+   */
+  async forgetExited(id: string): Promise<void> {
+    await rm(join(this.root, id), { recursive: true, force: true });
   }
 
   /** The command line of `delete --force <id>`, for callers that batch host commands into one spawn. */
@@ -146,6 +190,10 @@ export class OciRuntime {
       rmSync(file, { force: true });
     }
   }
+}
+
+function pidExists(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 function mapRuntimeError(e: unknown, id: string): EngineError {

@@ -1,0 +1,106 @@
+/**
+ * The container operations that read or change a record without touching the lifecycle:
+ * inspect, list, pause/unpause, rename, live update, resize, top, stats, prune. Each takes
+ * the service (containers.ts) as its first argument.
+ */
+import type { Readable } from 'node:stream';
+import type { HostConfig } from '../core/docker.js';
+import { conflict, invalid } from '../core/errors.js';
+import { resizeTerminal } from '../runtime/monitor.js';
+import type { OciRuntime } from '../runtime/oci.js';
+import { buildResources, cgroupsPath } from '../runtime/spec.js';
+import { nameConflict, type ContainerRecord } from './containers-store.js';
+import { inspectView, matchesFilters, summaryView } from './containers-views.js';
+import { matchesHealth, withHealthStatus, type HealthMonitor } from './containers-health.js';
+import type { ContainerListOptions } from './types.js';
+import { statsStream, topOf, type OpsHost } from './containers-ops.js';
+
+/** What these operations need of the service. */
+export interface AdminHost extends OpsHost {
+  o: OpsHost['o'] & { dataRoot: string; runtime: string };
+  health: Pick<HealthMonitor, 'get'>;
+  execs: { idsFor(id: string): string[] };
+  runtimeFor(c: ContainerRecord): OciRuntime;
+  event(c: ContainerRecord, action: string, attrs?: Record<string, string>): void;
+  remove(id: string, opts: { force?: boolean }): Promise<void>;
+}
+
+export function inspect(svc: AdminHost, idOrName: string): Record<string, unknown> {
+  const c = svc.store.resolve(idOrName);
+  const v = inspectView(c, svc.paths, svc.o.runtime, svc.execs.idsFor(c.id));
+  return { ...v, State: { ...(v.State as object), Health: svc.health.get(c.id) } };
+}
+
+export function list(svc: AdminHost, opts: ContainerListOptions): Record<string, unknown>[] {
+  let cs = svc.store.all().filter((c) => opts.all || c.state.Running || (opts.filters?.status?.length ?? 0) > 0);
+  cs = cs.filter((c) => matchesFilters(c, opts.filters ?? {}) && matchesHealth(opts.filters?.health, svc.health.get(c.id)));
+  if (opts.limit && opts.limit > 0) cs = cs.slice(0, opts.limit);
+  return cs.map((c) => withHealthStatus(summaryView(c, svc.o.dataRoot), c, svc.health.get(c.id)));
+}
+
+export async function pause(svc: AdminHost, idOrName: string): Promise<void> {
+  const c = svc.store.resolve(idOrName);
+  if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
+  if (c.state.Paused) throw conflict(`Container ${c.id} is already paused`);
+  await svc.runtimeFor(c).pause(c.id);
+  c.state = { ...c.state, Status: 'paused', Paused: true };
+  svc.store.save(c);
+  svc.event(c, 'pause');
+}
+
+export async function unpause(svc: AdminHost, idOrName: string): Promise<void> {
+  const c = svc.store.resolve(idOrName);
+  if (!c.state.Paused) throw conflict(`Container ${c.id} is not paused`);
+  await svc.runtimeFor(c).resume(c.id);
+  c.state = { ...c.state, Status: 'running', Paused: false };
+  svc.store.save(c);
+  svc.event(c, 'unpause');
+}
+
+export function rename(svc: AdminHost, idOrName: string, newName: string): void {
+  const c = svc.store.resolve(idOrName);
+  const name = newName.replace(/^\//, '');
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw invalid(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  const other = svc.store.byName(name);
+  if (other && other.id !== c.id) throw nameConflict(name, other.id);
+  const old = c.name;
+  c.name = name;
+  svc.store.save(c);
+  svc.event(c, 'rename', { oldName: `/${old}` });
+}
+
+export async function update(svc: AdminHost, idOrName: string, hc: HostConfig): Promise<{ Warnings: string[] }> {
+  const c = svc.store.resolve(idOrName);
+  const next = { ...c.hostConfig, ...Object.fromEntries(Object.entries(hc).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) } as HostConfig;
+  if (hc.RestartPolicy?.Name && c.hostConfig.AutoRemove) throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
+  if (c.state.Running) await svc.runtimeFor(c).update(c.id, buildResources(next, false));
+  c.hostConfig = next;
+  svc.store.save(c);
+  svc.event(c, 'update');
+  return { Warnings: [] };
+}
+
+export function resize(svc: AdminHost, idOrName: string, h: number, w: number): void {
+  const c = svc.store.resolve(idOrName);
+  if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
+  if (c.config.Tty) resizeTerminal(svc.paths.bundle(c.id), h, w);
+}
+
+export function top(svc: AdminHost, idOrName: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+  const c = svc.store.resolve(idOrName);
+  if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
+  return topOf(svc.cgroups.pids(cgroupsPath(svc.o.instance, c.id, c.hostConfig.CgroupParent)), psArgs);
+}
+
+export function stats(svc: AdminHost, idOrName: string, stream: boolean): Readable {
+  return statsStream(svc, svc.store.resolve(idOrName), stream);
+}
+
+export async function prune(svc: AdminHost, filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+  const gone: string[] = [];
+  for (const c of svc.store.all()) {
+    if (c.state.Running || !matchesFilters(c, { label: filters.label ?? [] })) continue;
+    await svc.remove(c.id, {}).then(() => gone.push(c.id), () => {});
+  }
+  return { ContainersDeleted: gone.length ? gone : null, SpaceReclaimed: 0 };
+}

@@ -1,0 +1,54 @@
+/**
+ * The two steps of a start that hand over to the runtime: the OCI bundle (config.json from
+ * the record, the rootfs and the namespace plan) and conmon, which runs `<runtime> create`.
+ */
+import { rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { conmonCreate } from '../runtime/conmon.js';
+import type { OciRuntime } from '../runtime/oci.js';
+import { buildSpec, type NamespacePlan } from '../runtime/spec.js';
+import type { DaemonSeccomp } from '../runtime/seccomp.js';
+import type { SeccompBpfCache } from '../runtime/seccomp-cache.js';
+import { readRootfsFile, type ContainerPaths } from './containers-host.js';
+import type { ContainerRecord } from './containers-store.js';
+import { ownForContainer, type IdMapping } from './userns.js';
+
+export interface BundleHost {
+  paths: ContainerPaths;
+  o: { dataRoot: string; instance: string; seccomp?: DaemonSeccomp };
+  seccompBpf: SeccompBpfCache;
+  runtimeFor(c: ContainerRecord): OciRuntime;
+}
+
+/**
+ * Writes <bundle>/config.json (and creates the named volumes' dirs the spec binds, owned by
+ * the mapped root under a user namespace). Returns the seccomp cache key to learn after
+ * create when crun compiles the filter this time.
+ */
+export async function writeBundle(svc: BundleHost, c: ContainerRecord, rootfs: string, ns: NamespacePlan, idmap?: IdMapping): Promise<string | undefined> {
+  const spec = buildSpec({
+    id: c.id, config: c.config, hostConfig: c.hostConfig, image: { architecture: '', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} },
+    rootfs, containerDir: svc.paths.dir(c.id), dataRoot: svc.o.dataRoot, instance: svc.o.instance, namespaces: ns,
+    passwd: readRootfsFile(rootfs, 'etc/passwd'), group: readRootfsFile(rootfs, 'etc/group'), seccomp: svc.o.seccomp,
+    userns: idmap && { uids: idmap.uids, gids: idmap.gids },
+  });
+  spec.process.args = [c.path, ...c.args];
+  const vols = spec.mounts.filter((m) => m.type === 'bind' && m.source?.startsWith(join(svc.o.dataRoot, 'volumes'))).map((m) => m.source!);
+  await Promise.all(vols.map((v) => mkdir(v, { recursive: true })));
+  if (idmap) ownForContainer(svc.paths.dir(c.id), vols, idmap);
+  const bpfKey = svc.seccompBpf.prepare(spec, svc.runtimeFor(c).name);
+  await mkdir(svc.paths.bundle(c.id), { recursive: true });
+  await writeFile(join(svc.paths.bundle(c.id), 'config.json'), JSON.stringify(spec));
+  return bpfKey;
+}
+
+/** conmon + `<runtime> create`: resolves with the container's pid, its init waiting to be started. */
+export function launch(svc: BundleHost, c: ContainerRecord): Promise<{ pid: number }> {
+  rmSync(join(svc.paths.exitDir, c.id), { force: true });
+  rmSync(svc.paths.persist(c.id), { recursive: true, force: true });
+  return conmonCreate(svc.runtimeFor(c), {
+    id: c.id, name: c.name, bundle: svc.paths.bundle(c.id), logPath: svc.paths.logPath(c.id), exitDir: svc.paths.exitDir,
+    persistDir: svc.paths.persist(c.id), tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin, stdinOnce: !!c.config.StdinOnce,
+  });
+}

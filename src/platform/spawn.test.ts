@@ -1,0 +1,75 @@
+/** The spawn helper (native/hako-spawn.c) behind run() and spawnChild(): real processes, real mounts (root). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { once } from 'node:events';
+import { run } from './exec.js';
+import { SpawnServer, nativeMount, nativeUnmount, spawnChild } from './spawn.js';
+
+const helper = SpawnServer.get();
+const isRoot = process.getuid?.() === 0;
+
+test('the helper is built and used: children are its children, not the daemon\'s', { skip: process.env.HAKO_SPAWN_HELPER === '0' }, async () => {
+  assert.ok(helper, 'build/hako-spawn is missing (npm run build)');
+  const ppid = (await run('sh', ['-c', 'echo $PPID'])).stdout.trim();
+  assert.notEqual(Number(ppid), process.pid);
+  assert.equal(readFileSync(`/proc/${ppid}/comm`, 'utf8').trim(), 'hako-spawn');
+});
+
+test('run(): output, exit code, stdin, env, cwd', async () => {
+  assert.deepEqual(await run('echo', ['a', 'b c']), { code: 0, stdout: 'a b c\n', stderr: '' });
+  const fail = await run('sh', ['-c', 'echo out; echo err >&2; exit 3'], { allowFailure: true });
+  assert.deepEqual(fail, { code: 3, stdout: 'out\n', stderr: 'err\n' });
+  await assert.rejects(run('sh', ['-c', 'echo "no such thing" >&2; exit 1']), /sh -c: no such thing/);
+  const big = 'x'.repeat(3_000_000);
+  assert.equal((await run('wc', ['-c'], { input: big })).stdout.trim(), String(big.length));
+  assert.equal((await run('head', ['-c', '2000000', '/dev/zero'])).stdout.length, 2_000_000);
+  assert.equal((await run('sh', ['-c', 'echo $FOO'], { env: { FOO: 'bar', PATH: '/usr/bin:/bin' } })).stdout, 'bar\n');
+  assert.equal((await run('pwd', [], { cwd: '/tmp' })).stdout, '/tmp\n');
+});
+
+test('run(): a missing command and a timeout', async () => {
+  await assert.rejects(run('hako-no-such-command', []), /hako-no-such-command: .*ENOENT/);
+  const t0 = Date.now();
+  await assert.rejects(run('sleep', ['10'], { timeoutMs: 200 }), /exited with 137/);
+  assert.ok(Date.now() - t0 < 5000);
+});
+
+test('children start with default signal dispositions, an empty mask and only fds 0-2', async () => {
+  const r = await run('sh', ['-c', 'grep -E "^Sig(Blk|Ign)" /proc/self/status; ls /proc/self/fd']);
+  assert.match(r.stdout, /SigBlk:\s+0+\n/);
+  assert.match(r.stdout, /SigIgn:\s+0+\n/);
+  // 0, 1, 2 and the fd ls opens for the directory
+  assert.ok(r.stdout.split('\n').filter((l) => /^\d+$/.test(l)).length <= 4, r.stdout);
+});
+
+test('spawnChild(): fd 3, detached (own session), many at once', async () => {
+  const c = spawnChild('sh', ['-c', 'echo sync >&3; ps -o sid= -p $$'], { stdio: ['ignore', 'pipe', 'ignore', 'pipe'], detached: true });
+  let fd3 = '';
+  let out = '';
+  c.fd3!.on('data', (d: Buffer) => { fd3 += d; });
+  c.stdout!.on('data', (d: Buffer) => { out += d; });
+  const [code] = await once(c, 'close');
+  assert.equal(code, 0);
+  assert.equal(fd3, 'sync\n');
+  if (out.trim()) assert.equal(Number(out.trim()), c.pid);
+  const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => run('sh', ['-c', `echo ${i}`])));
+  assert.deepEqual(rs.map((r) => r.stdout), Array.from({ length: 40 }, (_, i) => `${i}\n`));
+});
+
+test('nativeMount / nativeUnmount: a tmpfs mounted and unmounted by the helper', { skip: !isRoot || !helper }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hako-spawn-'));
+  try {
+    assert.equal(await nativeMount('tmpfs', dir, 'tmpfs', 'size=1m'), true);
+    writeFileSync(join(dir, 'f'), 'x');
+    assert.match(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(` ${dir} `));
+    assert.equal(await nativeUnmount(dir), true);
+    assert.equal(existsSync(join(dir, 'f')), false);
+    assert.equal(await nativeMount('tmpfs', join(dir, 'missing'), 'tmpfs', ''), false, 'a failed mount reports false');
+    assert.equal(await nativeUnmount(dir, true), false, 'nothing mounted there any more');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
