@@ -71,7 +71,8 @@ function describe(name, c) {
   for (const role of ['srv', 'cli']) {
     const v = hostVeth(c[role].ns);
     c[role].veth = v;
-    lines.push(`--- ${role}: ip ${c[role].ip}, host veth ${v}`);
+    const cpus = /Cpus_allowed_list:\s*(\S+)/.exec(sh('cat', [`/proc/${c[role].pid}/status`]))?.[1];
+    lines.push(`--- ${role}: ip ${c[role].ip}, host veth ${v}, CPUs ${cpus}`);
     lines.push(sh('ip', ['-d', 'link', 'show', v]));
     lines.push(sh('tc', ['qdisc', 'show', 'dev', v]));
     if (dump) lines.push(sh('ethtool', ['-k', v]));
@@ -85,26 +86,40 @@ function describe(name, c) {
   return lines.join('\n');
 }
 
+// A sample: Gbit/s received, and CPU ms per GB moved (iperf3's own user+system time of
+// client and server over the bytes received: a per-byte cost that time-slicing by other
+// load on this 2-CPU machine disturbs far less than the throughput; softirq work done
+// in ksoftirqd is not in it).
+const samplesOf = {};
 const gbps = (out) => {
+  let j;
   try {
-    const j = JSON.parse(out.slice(out.indexOf('{')));
-    if (j.error) throw new Error(j.error);
-    return j.end.sum_received.bits_per_second / 1e9;
+    j = JSON.parse(out.slice(out.indexOf('{')));
   } catch (err) {
     throw new Error(`iperf3: ${err.message}: ${out.slice(0, 300)}`);
   }
+  if (j.error) throw new Error(`iperf3: ${j.error}`);
+  const s = j.end.sum_received;
+  const cpu = j.end.cpu_utilization_percent;
+  samplesOf.lastCost = ((cpu.host_total + cpu.remote_total) / 100) * s.seconds * 1000 / (s.bytes / 1e9);
+  return s.bits_per_second / 1e9;
 };
 const flags = () => ['-t', String(secs), '-O', '1', '-P', String(streams), '-J'];
 
 /** One sample of every path of one engine's containers. */
 async function paths(c) {
   const r = {};
+  const cost = (k) => { r[`${k}.cpu-ms/GB`] = samplesOf.lastCost; };
   // container -> container: the client's netns entered from the host (data path only)
   r['c2c-ns'] = gbps(sh('nsenter', [`--net=${c.cli.ns}`, 'taskset', '-c', '1', 'iperf3', '-c', c.srv.ip, ...flags()]));
+  cost('c2c-ns');
   // container -> container: iperf3 exec'd in the client container (its cgroup, seccomp)
   r['c2c-ct'] = gbps((await c.e.cli(['exec', 'hkprobe-cli', 'iperf3', '-c', c.srv.ip, ...flags()], { timeoutMs: 60_000 })).stdout);
+  cost('c2c-ct');
   r['host-ip'] = gbps(sh('taskset', ['-c', '1', 'iperf3', '-c', c.srv.ip, ...flags()]));
+  cost('host-ip');
   r['host-pub'] = gbps(sh('taskset', ['-c', '1', 'iperf3', '-c', '127.0.0.1', '-p', String(PORTS[c.e.name]), ...flags()]));
+  cost('host-pub');
   return r;
 }
 
@@ -125,7 +140,13 @@ try {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? [...engines].reverse() : engines;
     for (const e of order) {
-      const x = await paths(probes[e.name]);
+      let x;
+      try {
+        x = await paths(probes[e.name]);
+      } catch (err) {
+        log(`round ${r + 1}/${rounds} ${e.name}: sample lost: ${err.message}`);
+        continue;
+      }
       for (const [k, v] of Object.entries(x)) ((samples[k] ??= {})[e.name] ??= []).push(v);
       log(`round ${r + 1}/${rounds} ${e.name}: ${Object.entries(x).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
     }
@@ -135,13 +156,16 @@ try {
     return `median ${median(xs).toFixed(2)} (${s[0].toFixed(2)}-${s[s.length - 1].toFixed(2)})`;
   };
   for (const [k, byEngine] of Object.entries(samples)) {
+    if (Object.values(byEngine).some((xs) => !xs.length)) continue;
     const line = Object.entries(byEngine).map(([n, xs]) => `${n} ${fmt(xs)}`).join('; ');
     const ratio = byEngine.hako && byEngine.docker ? ` ratio ${(median(byEngine.hako) / median(byEngine.docker)).toFixed(3)}` : '';
-    console.log(`${k}: ${line};${ratio} n=${rounds}`);
+    console.log(`${k}: ${line};${ratio} n=${Object.values(byEngine).map((xs) => xs.length).join('/')}`);
   }
-  const h = samples['host-pub']?.hako;
-  const d = samples['host-ip']?.hako;
-  if (h && d) console.log(`hako pub/ip: ${(median(h) / median(d)).toFixed(3)}; paired median ${median(h.map((x, i) => x / d[i])).toFixed(3)}`);
+  for (const n of Object.keys(probes)) {
+    const h = samples['host-pub']?.[n];
+    const d = samples['host-ip']?.[n];
+    if (h?.length && d?.length) console.log(`${n} pub/ip: ${(median(h) / median(d)).toFixed(3)}; paired median ${median(h.map((x, i) => x / d[i])).toFixed(3)}`);
+  }
 } finally {
   await stopInflight();
   for (const e of engines) {
