@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { sleep } from './_lib.mjs';
 import { check, runCmd, track } from './_engines.mjs';
-import { figure, interleave, reason, setError } from './_measure.mjs';
+import { addSample, figure, interleave, reason, setError } from './_measure.mjs';
 import { IPERF, iperfFlags, iperfGbps, iperfMounts } from './_scenarios2.mjs';
 
 const NO_FLOOR = (why) => `n/a: ${why}`;
@@ -19,7 +19,8 @@ export const iperfC2cScenario = {
   needsBridge: true,
   async run(ctx) {
     const fig = figure('iperf-c2c', 'iperf3 container → container, default bridge', 'Gbit/s', 'higher');
-    setError(fig, 'floor', NO_FLOOR('the host-loopback floor is in the iperf rows'));
+    const rel = figure('iperf-c2c-rel', 'iperf3 container → container, ÷ the mean of all engines in the same round', '×', 'higher');
+    for (const f of [fig, rel]) setError(f, 'floor', NO_FLOOR('the host-loopback floor is in the iperf rows'));
     const parts = [];
     const started = [];
     try {
@@ -47,12 +48,32 @@ export const iperfC2cScenario = {
         }
       }
       await interleave(ctx.rounds ?? IPERF.rounds, parts, [fig], ctx.log);
+      relativeToRound(fig, rel, parts.map((p) => p.col));
     } finally {
       for (const e of started) await e.cli(['rm', '-f', ...e.rmFlags, 'hkbench-c2c-srv', 'hkbench-c2c-cli']);
     }
-    return [fig];
+    return [fig, rel];
   },
 };
+
+/**
+ * Every sample of `from` divided by the mean of all columns' samples of the same round,
+ * into `to`: the load of this shared machine drifts over minutes and moves every engine
+ * of a round alike, so these ratios compare engines far more steadily than the raw
+ * medians do. Needs a sample of every column in every round.
+ */
+function relativeToRound(from, to, cols) {
+  const runs = cols.map((c) => from.values[c]?.samples ?? []);
+  const n = runs[0]?.length ?? 0;
+  if (!n || runs.some((r) => r.length !== n)) {
+    for (const c of cols) setError(to, c, 'n/a: not every engine has a sample of every round');
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const mean = runs.reduce((a, r) => a + r[i], 0) / runs.length;
+    cols.forEach((c, j) => addSample(to, c, runs[j][i] / mean));
+  }
+}
 
 function freePort() {
   return new Promise((res, rej) => {
