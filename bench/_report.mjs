@@ -8,7 +8,7 @@ import { stats } from './_measure.mjs';
 const PEERS = ['docker', 'podman'];
 
 function fmtNum(x, unit) {
-  if (unit === 'Gbit/s') return x.toFixed(2);
+  if (unit === 'Gbit/s' || unit === '×') return x.toFixed(2);
   if (unit === 'MiB') return x.toFixed(1);
   return x >= 100 ? x.toFixed(0) : x.toFixed(1);
 }

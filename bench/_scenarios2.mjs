@@ -22,28 +22,52 @@ export function iperfMounts() {
   return out;
 }
 
-/** Gbit/s received in one iperf3 client run. */
-async function iperf(host, port, secs) {
-  const r = check(await runCmd('iperf3', ['-c', host, '-p', String(port), '-t', String(secs), '-J'], { timeoutMs: (secs + 20) * 1000 }), `iperf3 -c ${host}:${port}`);
-  return JSON.parse(r.stdout).end.sum_received.bits_per_second / 1e9;
+/**
+ * How every iperf3 run of the bench is made, alike for every engine: the server pinned
+ * to CPU 0 and the client to CPU 1 (--cpuset-cpus for containers, taskset on the host),
+ * so that no sample depends on the scheduler putting both on one CPU; 5 s measured after
+ * a 1 s warm-up that iperf3 leaves out (-O 1: TCP start-up); one stream.
+ */
+export const IPERF = { secs: 5, omit: 1, serverCpu: '0', clientCpu: '1', rounds: 9 };
+export const iperfFlags = () => ['-t', String(IPERF.secs), '-O', String(IPERF.omit), '-J'];
+
+/** Gbit/s received, from iperf3 -J output (anything before the JSON is skipped). */
+export function iperfGbps(stdout, what) {
+  let json;
+  try {
+    json = JSON.parse(stdout.slice(stdout.indexOf('{')));
+  } catch {
+    throw new Error(`${what}: no JSON on stdout`);
+  }
+  if (json.error) throw new Error(`${what}: ${json.error}`);
+  return json.end.sum_received.bits_per_second / 1e9;
+}
+
+/** Gbit/s received in one iperf3 client run from the host. */
+async function iperf(host, port) {
+  const what = `iperf3 -c ${host}:${port}`;
+  const r = await runCmd('taskset', ['-c', IPERF.clientCpu, 'iperf3', '-c', host, '-p', String(port), ...iperfFlags()],
+    { timeoutMs: (IPERF.secs + IPERF.omit + 20) * 1000 });
+  if (r.code !== 0 && !r.stdout.includes('{')) check(r, what);
+  return iperfGbps(r.stdout, what);
 }
 
 export const iperfScenario = {
   name: 'iperf',
-  description: 'iperf3 (3 s, one stream; the host\'s iperf3 bind-mounted into busybox) from the host to a container: via a port published on 127.0.0.1, to the container IP; floor: host loopback',
+  description: `iperf3 (${IPERF.secs} s after a ${IPERF.omit} s warm-up, one stream, server on CPU ${IPERF.serverCpu}, client on CPU ${IPERF.clientCpu}; the host's iperf3 bind-mounted into busybox) from the host to a container: via a port published on 127.0.0.1, to the container IP, and their ratio in the same round; floor: host loopback`,
   needsBridge: true,
   async run(ctx) {
     const pub = figure('iperf-pub', 'iperf3 host → 127.0.0.1 published port', 'Gbit/s', 'higher');
     const direct = figure('iperf-ip', 'iperf3 host → container IP', 'Gbit/s', 'higher');
-    const figs = [pub, direct];
-    const secs = 3;
-    const hostSrv = spawn('iperf3', ['-s', '-p', '25200', '-B', '127.0.0.1'], { stdio: 'ignore' });
+    const ratio = figure('iperf-pub-ratio', 'iperf3 published port ÷ container IP, same round', '×', 'higher');
+    const figs = [pub, direct, ratio];
+    const hostSrv = spawn('taskset', ['-c', IPERF.serverCpu, 'iperf3', '-s', '-p', '25200', '-B', '127.0.0.1'], { stdio: 'ignore' });
     const started = [];
     try {
       await sleep(300);
       const parts = [{ col: 'floor', fn: async () => {
-        const x = await iperf('127.0.0.1', 25200, secs);
-        return { 'iperf-pub': x, 'iperf-ip': x };
+        const x = await iperf('127.0.0.1', 25200);
+        return { 'iperf-pub': x, 'iperf-ip': x, 'iperf-pub-ratio': 1 };
       } }];
       for (const [i, e] of ctx.engines.entries()) {
         const port = 25201 + i;
@@ -51,7 +75,7 @@ export const iperfScenario = {
           const { ensureImage } = await import('./_scenarios.mjs');
           await ensureImage(e, ctx.images.busybox, 'busybox');
           check(await e.cli(['run', '-d', '--name', 'hkbench-iperf', '-p', `127.0.0.1:${port}:5201`, ...iperfMounts(),
-            ...e.runFlags, 'busybox', 'iperf3', '-s']), 'run iperf3 -s');
+            '--cpuset-cpus', IPERF.serverCpu, ...e.runFlags, 'busybox', 'iperf3', '-s']), 'run iperf3 -s');
           started.push(e);
           const ip = check(await e.cli(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', 'hkbench-iperf']), 'inspect').stdout.trim().split(/\s+/)[0];
           if (!ip) throw new Error('inspect shows no container IP');
@@ -59,23 +83,24 @@ export const iperfScenario = {
           parts.push({ col: e.name, fn: async () => {
             const out = {};
             try {
-              out['iperf-pub'] = await iperf('127.0.0.1', port, secs);
+              out['iperf-pub'] = await iperf('127.0.0.1', port);
             } catch (err) {
               if (!pub.values[e.name]?.error) setError(pub, e.name, reason(err));
             }
             try {
-              out['iperf-ip'] = await iperf(ip, 5201, secs);
+              out['iperf-ip'] = await iperf(ip, 5201);
             } catch (err) {
               if (!direct.values[e.name]?.error) setError(direct, e.name, reason(err));
             }
             if (!Object.keys(out).length) throw new Error('neither path answered');
+            if (out['iperf-pub'] && out['iperf-ip']) out['iperf-pub-ratio'] = out['iperf-pub'] / out['iperf-ip'];
             return out;
           } });
         } catch (err) {
           for (const f of figs) setError(f, e.name, reason(err));
         }
       }
-      await interleave(ctx.rounds ?? 3, parts, figs, ctx.log);
+      await interleave(ctx.rounds ?? IPERF.rounds, parts, figs, ctx.log);
     } finally {
       hostSrv.kill('SIGTERM');
       for (const e of started) await e.cli(['rm', '-f', 'hkbench-iperf']);

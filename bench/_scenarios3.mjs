@@ -7,58 +7,73 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { sleep } from './_lib.mjs';
 import { check, runCmd, track } from './_engines.mjs';
-import { figure, interleave, reason, setError } from './_measure.mjs';
-import { iperfMounts } from './_scenarios2.mjs';
+import { addSample, figure, interleave, reason, setError } from './_measure.mjs';
+import { IPERF, iperfFlags, iperfGbps, iperfMounts } from './_scenarios2.mjs';
 
 const NO_FLOOR = (why) => `n/a: ${why}`;
 const ensureImage = async (...a) => (await import('./_scenarios.mjs')).ensureImage(...a);
 
 export const iperfC2cScenario = {
   name: 'iperf-c2c',
-  description: 'iperf3 (3 s, one stream; the host\'s iperf3 bind-mounted into busybox) from a client container to a server container on the engine\'s default bridge',
+  description: `iperf3 (${IPERF.secs} s after a ${IPERF.omit} s warm-up, one stream; the host's iperf3 bind-mounted into busybox) between two containers on the engine's default bridge: server container on CPU ${IPERF.serverCpu}, client container on CPU ${IPERF.clientCpu} (--cpuset-cpus), each round an exec of iperf3 -c in the client`,
   needsBridge: true,
   async run(ctx) {
     const fig = figure('iperf-c2c', 'iperf3 container → container, default bridge', 'Gbit/s', 'higher');
-    setError(fig, 'floor', NO_FLOOR('the host-loopback floor is in the iperf rows'));
-    const secs = 3;
+    const rel = figure('iperf-c2c-rel', 'iperf3 container → container, ÷ the mean of all engines in the same round', '×', 'higher');
+    for (const f of [fig, rel]) setError(f, 'floor', NO_FLOOR('the host-loopback floor is in the iperf rows'));
     const parts = [];
     const started = [];
     try {
       for (const e of ctx.engines) {
         try {
           await ensureImage(e, ctx.images.busybox, 'busybox');
-          check(await e.cli(['run', '-d', '--name', 'hkbench-c2c-srv', ...iperfMounts(), ...e.runFlags, 'busybox', 'iperf3', '-s']), 'run iperf3 -s');
           started.push(e);
+          check(await e.cli(['run', '-d', '--name', 'hkbench-c2c-srv', ...iperfMounts(), '--cpuset-cpus', IPERF.serverCpu,
+            ...e.runFlags, 'busybox', 'iperf3', '-s']), 'run iperf3 -s');
+          check(await e.cli(['run', '-d', '--name', 'hkbench-c2c-cli', ...iperfMounts(), '--cpuset-cpus', IPERF.clientCpu,
+            ...e.runFlags, 'busybox', 'sleep', '3600']), 'run the client container');
           const ip = check(await e.cli(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', 'hkbench-c2c-srv']), 'inspect').stdout.trim().split(/\s+/)[0];
           if (!ip) throw new Error('inspect shows no container IP');
           await sleep(500);
-          const client = async (t) => {
-            const r = await e.cli(['run', '--rm', ...iperfMounts(), ...e.runFlags, 'busybox', 'iperf3', '-c', ip, '-t', String(t), '-J'],
-              { timeoutMs: (t + 60) * 1000 });
-            let json;
-            try {
-              json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
-            } catch {
-              check(r, `run iperf3 -c ${ip}`);
-              throw new Error(`run iperf3 -c ${ip}: no JSON on stdout`);
-            }
-            if (json.error) throw new Error(`iperf3 -c ${ip}: ${json.error}`);
-            check(r, `run iperf3 -c ${ip}`);
-            return json.end.sum_received.bits_per_second / 1e9;
+          const client = async (flags) => {
+            const what = `exec iperf3 -c ${ip}`;
+            const r = await e.cli(['exec', 'hkbench-c2c-cli', 'iperf3', '-c', ip, ...flags], { timeoutMs: (IPERF.secs + 60) * 1000 });
+            if (r.code !== 0 && !r.stdout.includes('{')) check(r, what);
+            return iperfGbps(r.stdout, what);
           };
-          await client(1); // warm-up: the client path works, untimed
-          parts.push({ col: e.name, fn: () => client(secs) });
+          await client(['-t', '1', '-J']); // warm-up: the path works, untimed
+          parts.push({ col: e.name, fn: () => client(iperfFlags()) });
         } catch (err) {
           setError(fig, e.name, reason(err));
         }
       }
-      await interleave(ctx.rounds ?? 3, parts, [fig], ctx.log);
+      await interleave(ctx.rounds ?? IPERF.rounds, parts, [fig], ctx.log);
+      relativeToRound(fig, rel, parts.map((p) => p.col));
     } finally {
-      for (const e of started) await e.cli(['rm', '-f', ...e.rmFlags, 'hkbench-c2c-srv']);
+      for (const e of started) await e.cli(['rm', '-f', ...e.rmFlags, 'hkbench-c2c-srv', 'hkbench-c2c-cli']);
     }
-    return [fig];
+    return [fig, rel];
   },
 };
+
+/**
+ * Every sample of `from` divided by the mean of all columns' samples of the same round,
+ * into `to`: the load of this shared machine drifts over minutes and moves every engine
+ * of a round alike, so these ratios compare engines far more steadily than the raw
+ * medians do. Needs a sample of every column in every round.
+ */
+function relativeToRound(from, to, cols) {
+  const runs = cols.map((c) => from.values[c]?.samples ?? []);
+  const n = runs[0]?.length ?? 0;
+  if (!n || runs.some((r) => r.length !== n)) {
+    for (const c of cols) setError(to, c, 'n/a: not every engine has a sample of every round');
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const mean = runs.reduce((a, r) => a + r[i], 0) / runs.length;
+    cols.forEach((c, j) => addSample(to, c, runs[j][i] / mean));
+  }
+}
 
 function freePort() {
   return new Promise((res, rej) => {

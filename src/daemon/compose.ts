@@ -46,7 +46,8 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
   // HAKO_RESOLV_CONF (tests): the resolv.conf read instead of the host's, for the embedded
   // DNS's upstreams and the containers' defaults, so a test never queries real resolvers.
   const resolvConfPath = process.env.HAKO_RESOLV_CONF || undefined;
-  const manager = new NetworkManager({ db, instance: cfg.instance, ipam: { bip: cfg.bip, defaultPools: cfg.defaultAddressPools }, resolvConfPath });
+  const manager = new NetworkManager({ db, instance: cfg.instance, ipam: { bip: cfg.bip, defaultPools: cfg.defaultAddressPools }, resolvConfPath,
+    log: (msg, fields) => netlog.warn(msg, fields) });
   await manager.init();
   const networker = new BridgeNetworker(manager, { resolvConfPath });
   const volumes = new Volumes({ db, dataRoot: cfg.dataRoot, events });

@@ -36,6 +36,8 @@ export interface NetworkManagerOptions {
   /** Embedded DNS on user networks (default on, port 53). */
   dns?: { enabled?: boolean; port?: number; upstreams?: string[] };
   resolvConfPath?: string;
+  /** Background failures (a firewall resync nobody awaits). */
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface NetworkSpec {
@@ -73,6 +75,7 @@ export class NetworkManager {
   private readonly dns?: DnsServer;
   private fwQueue: Promise<void> = Promise.resolve();
   private upstreams: string[] = [];
+  private unwatch?: () => void;
 
   constructor(private readonly o: NetworkManagerOptions) {
     this.instance = o.instance;
@@ -95,6 +98,9 @@ export class NetworkManager {
     this.upstreams = this.o.dns?.upstreams ?? parseResolv(text).nameservers;
     await this.ensureBuiltins();
     await this.reconcile(liveContainers);
+    this.unwatch ??= this.nat.watchIptables(() => {
+      this.syncFirewall().catch((e) => this.o.log?.('firewall resync after iptables\' filter table appeared failed', { error: String(e) }));
+    });
   }
 
   private async ensureBuiltins(): Promise<void> {
@@ -316,13 +322,20 @@ export class NetworkManager {
     return name.length === len && name.startsWith(p) && /^[0-9a-f]+$/.test(name.slice(p.length));
   }
 
-  /** Removes every host object of this instance (tests, uninstall); state is kept. */
-  /** Stops this process's listeners (DNS); leaves every host object in place for the next start. */
+  /** Stops this process's listeners (DNS, table watch); leaves every host object in place for the next start. */
   shutdown(): void {
+    this.stopWatching();
     this.dns?.closeAll();
   }
 
+  private stopWatching(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
+  }
+
+  /** Removes every host object of this instance (tests, uninstall); state is kept. */
   async destroy(): Promise<void> {
+    this.stopWatching();
     this.dns?.closeAll();
     await this.fwQueue;
     const eps = this.store.endpoints();

@@ -15,7 +15,10 @@
  * Our own forward chain runs first (priority filter - 10) and drops what must not
  * pass (isolation, internal), so that accept never widens our policy. The chain is
  * installed only when iptables' filter table exists (an iptables user is present;
- * mode 'auto'), always, or never; dockerd does not flush FORWARD nor our chain.
+ * mode 'auto'), always, or never; dockerd does not flush FORWARD nor our chain. In
+ * 'auto', a filter table created after our last change (a dockerd started after
+ * hakod) is seen through nftables' table events (watchIptables) and gets the chain
+ * at once, without polling and without a cost on container start.
  */
 import type { FirewallTool } from '../platform/nft.js';
 import type { IpTool } from '../platform/ip.js';
@@ -137,7 +140,34 @@ export class NatManager {
     this.compatInstalled = true;
   }
 
-  /** Removes our table and iptables chain (daemon uninstall, tests). */
+  /**
+   * Mode 'auto': calls `resync` (which ends in sync()) shortly after iptables' filter
+   * table appears, so our accept chain goes in before the newcomer's FORWARD DROP
+   * matters; a deleted filter table takes our chain with it, and is not recreated by
+   * us. Returns the function that stops watching.
+   */
+  watchIptables(resync: () => void): () => void {
+    if (this.compat !== 'auto') return () => {};
+    let timer: NodeJS.Timeout | undefined;
+    const stop = this.fw.watchTables((e) => {
+      if (e.family !== 'ip' || e.name !== 'filter') return;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (e.op === 'delete') {
+        this.compatInstalled = false;
+        return;
+      }
+      // An iptables user sets its table up in a burst of commands: one resync for it.
+      timer = setTimeout(() => { timer = undefined; resync(); }, 50);
+      timer.unref?.();
+    });
+    return () => {
+      if (timer) clearTimeout(timer);
+      stop();
+    };
+  }
+
+    /** Removes our table and iptables chain (daemon uninstall, tests). */
   async removeAll(): Promise<void> {
     await this.fw.apply(`table ip ${this.table} {}\ndelete table ip ${this.table}\n`);
     if (this.compat === 'never') return;

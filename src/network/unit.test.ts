@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { FakeIp } from '../platform/ip.js';
-import { FakeFirewall } from '../platform/nft.js';
+import { FakeFirewall, parseTableEvent } from '../platform/nft.js';
 import { macFromIp, parseCidr, formatCidr } from './addr.js';
 import { Ipam } from './ipam.js';
 import { NetworkStore, type NetworkRow } from './store.js';
@@ -153,4 +153,40 @@ test('a bridge gets a fixed unicast, locally administered MAC from its name', ()
   assert.match(m, /^02(:[0-9a-f]{2}){5}$/);
   assert.equal(bridgeMac('hako0'), m);
   assert.notEqual(bridgeMac('hako-0123456789'), m);
+});
+
+test('iptables auto mode: a filter table created after start gets our chain without a change of ours', async () => {
+  const fw = new FakeFirewall();
+  const m = new NetworkManager({ db: new Database(':memory:'), instance: 'hk', ip: new FakeIp(), firewall: fw, dns: { enabled: false } });
+  await m.init();
+  assert.equal(fw.restores.length, 0, 'no filter table yet: no chain');
+  assert.equal(fw.watchers.size, 1);
+  fw.emit({ op: 'add', family: 'ip', name: 'other' });
+  fw.tableList.push({ family: 'ip', name: 'filter' });
+  fw.emit({ op: 'add', family: 'ip', name: 'filter' });
+  fw.emit({ op: 'add', family: 'ip', name: 'filter' });
+  const deadline = Date.now() + 2000;
+  while (fw.restores.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(fw.restores.length, 1, 'one resync for a burst of events');
+  assert.match(fw.restores[0]!, /-A HK-FORWARD -i hk0 -j ACCEPT/);
+  assert.deepEqual(fw.iptablesCalls.at(-1), ['-I', 'FORWARD', '1', '-j', 'HK-FORWARD']);
+  // The table goes away (with our chain): a later change of ours does not recreate it.
+  fw.tableList = fw.tableList.filter((t) => t.name !== 'filter');
+  fw.emit({ op: 'delete', family: 'ip', name: 'filter' });
+  await m.syncFirewall();
+  assert.equal(fw.restores.length, 1);
+  m.shutdown();
+  assert.equal(fw.watchers.size, 0, 'shutdown stops watching');
+  const never = new FakeFirewall();
+  const m2 = new NetworkManager({ db: new Database(':memory:'), instance: 'hk', ip: new FakeIp(), firewall: never,
+    dns: { enabled: false }, iptablesCompat: 'never' });
+  await m2.init();
+  assert.equal(never.watchers.size, 0, "'never' does not watch");
+});
+
+test('nft monitor lines', () => {
+  assert.deepEqual(parseTableEvent('add table ip filter'), { op: 'add', family: 'ip', name: 'filter' });
+  assert.deepEqual(parseTableEvent('delete table inet x'), { op: 'delete', family: 'inet', name: 'x' });
+  assert.equal(parseTableEvent('# new generation 12 by process 1 (nft)'), undefined);
 });

@@ -42,6 +42,8 @@ export interface StartOptions {
    * instance (restore tests). The new daemon's stop() removes the tree.
    */
   reuse?: TestDaemon;
+  /** Run hakod in this network namespace (a name under /run/netns), through nsenter. */
+  netns?: string;
 }
 
 export interface TestDaemon {
@@ -113,7 +115,10 @@ export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> 
   // The test knob HAKO_TEARDOWN_ON_EXIT makes SIGTERM also remove the instance's
   // bridges, nft table, DNS listeners and cgroup parents: a test leaves nothing behind.
   const env = { ...process.env, HAKO_TEARDOWN_ON_EXIT: '1', ...opts.env };
-  const proc = spawn(hakodBin, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  // nsenter execs hakod in place (only the netns changes): proc.pid is hakod's.
+  const proc = opts.netns
+    ? spawn('nsenter', [`--net=/run/netns/${opts.netns}`, hakodBin, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env })
+    : spawn(hakodBin, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.on('exit', (code, signal) => r({ code, signal })));

@@ -29,14 +29,17 @@ export interface Dockerd {
 /**
  * `iptables: true` leaves dockerd's iptables management on (it then adds its DOCKER*
  * chains and may set the FORWARD policy to DROP): the caller removes those afterwards.
+ * `netns` runs it in that network namespace (a name under /run/netns) through nsenter.
  */
-export async function startDockerd(timeoutMs = 60_000, opts: { iptables?: boolean } = {}): Promise<Dockerd> {
+export async function startDockerd(timeoutMs = 60_000, opts: { iptables?: boolean; netns?: string } = {}): Promise<Dockerd> {
   const tmp = mkdtempSync(join(tmpdir(), 'hako-dockerd-'));
   const socket = join(tmp, 'docker.sock');
   const args = ['--data-root', join(tmp, 'data'), '--exec-root', join(tmp, 'exec'), '-H', `unix://${socket}`,
     '--pidfile', join(tmp, 'docker.pid'), '--bridge=none', `--iptables=${opts.iptables ? 'true' : 'false'}`, '--ip6tables=false',
     '--containerd-namespace', `hakotest${process.pid}`, '--containerd-plugins-namespace', `hakotestp${process.pid}`];
-  const proc = spawn(DOCKERD, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = opts.netns
+    ? spawn('nsenter', [`--net=/run/netns/${opts.netns}`, DOCKERD, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(DOCKERD, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr!.on('data', (b: Buffer) => { log += b.toString(); });
   const exited = new Promise<void>((r) => proc.on('exit', () => r()));
