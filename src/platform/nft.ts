@@ -4,6 +4,7 @@
  * FORWARD policy to DROP), `iptables-restore --noflush` into a chain of our own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { run } from './exec.js';
 
@@ -13,6 +14,8 @@ export interface TableEvent {
   family: string;
   name: string;
 }
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
 /** "add table ip filter" (a line of `nft monitor tables`) -> the event, or undefined. */
 export function parseTableEvent(line: string): TableEvent | undefined {
@@ -63,7 +66,9 @@ export class NftFirewall implements FirewallTool {
     let timer: NodeJS.Timeout | undefined;
     const start = () => {
       if (stopped) return;
-      const c = spawn('nft', ['monitor', 'tables'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      // setpriv (util-linux) sets PR_SET_PDEATHSIG and execs nft: a SIGKILLed hakod takes its monitor with it.
+      const [cmd, args] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', 'nft', 'monitor', 'tables']] : ['nft', ['monitor', 'tables']];
+      const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
       child = c;
       c.unref();
       (c.stdout as unknown as { unref?: () => void }).unref?.();
