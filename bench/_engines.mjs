@@ -101,7 +101,7 @@ export async function startHako() {
     cli: (args, o = {}) => runCmd(DOCKER_CLI, [...host, ...args], { env, ...o }),
     ownCli: (args, o = {}) => runCmd(join(ROOT, 'bin', 'hako'), [...host, ...args], o),
     ownCliCmd: `${join(ROOT, 'bin', 'hako')} -H ${d.host}`,
-    memPids: () => enginePids(d.pid, d.dir, ['conmon', 'hako-attach']),
+    memPids: () => enginePids(d.pid, d.dir, ['conmon', 'hako-attach', 'hako-spawn']),
     apiSocket: async () => d.socket,
     stop: () => d.stop(),
   };
