@@ -12,7 +12,6 @@ import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
 import { EngineError, conflict, invalid } from '../core/errors.js';
 import { randomName } from '../core/ids.js';
 import type { Db } from '../platform/sqlite.js';
-import { SpawnServer } from '../platform/spawn.js';
 import { OciRuntime, type RuntimeName } from '../runtime/oci.js';
 import { ExitWatcher, wasOomKilled } from '../runtime/monitor.js';
 import { readLog } from '../runtime/logs.js';
@@ -25,18 +24,19 @@ import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
 import { writeBundle, launch } from './containers-bundle.js';
 import * as admin from './containers-admin.js';
-import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, removeDirsAsync, removeNetns, unmountRootfsArgv, HostBatch, settled, exitFileAge, killInit, ownPidNamespace } from './containers-host.js';
+import { ContainerPaths, mountRootfs, writeEtcFiles, removeDirsAsync, HostBatch, settled, exitFileAge, killInit } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
 import { planNamespaces, connectNetwork, attachSession, signalNumber } from './containers-ops.js';
 import { ExecManager } from './containers-exec.js';
 import { HealthMonitor } from './containers-health.js';
 import * as archive from './containers-archive.js';
 import { restoreContainers } from './containers-restore.js';
-import { UsernsRemapper, prepareRemappedStorage, ownForContainer, type IdMapping } from './userns.js';
+import { UsernsRemapper, prepareRemappedStorage, type IdMapping } from './userns.js';
 import { prepareNetworks } from './containers-networks.js';
 import { copyUpVolumes, prepareVolumes, removeAnonymousVolumes } from './containers-volumes.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
 import { Waiters, type WaitResult } from './containers-waiters.js';
+import { releaseResources } from './containers-release.js';
 
 export interface ContainerServiceOptions {
   db: Db;
@@ -67,12 +67,12 @@ export class OciContainerService implements ContainerService {
   readonly exits: ExitWatcher;
   private readonly waiters = new Waiters();
   /** Network teardowns still running after an exit, by container id. */
-  private readonly netTeardowns = new Map<string, Promise<void>>();
+  readonly netTeardowns = new Map<string, Promise<void>>();
   private readonly pendingAttach = new Map<string, ((bundle: string) => Promise<void>)[]>();
   /** Ids being force-removed: their exit skips the host release, which remove() defers. */
   private readonly removing = new Set<string>();
   private readonly cleanups = new Set<Promise<void>>();
-  private readonly hostBatch = new HostBatch();
+  readonly hostBatch = new HostBatch();
   readonly execs: ExecManager;
   readonly health: HealthMonitor;
   readonly seccompBpf = new SeccompBpfCache();
@@ -193,46 +193,20 @@ export class OciContainerService implements ContainerService {
     if (cur.hostConfig.AutoRemove) await this.remove(c.id, { force: true, volumes: true }).catch(() => {});
   }
 
-  /**
-   * Everything that lives only while the container runs: the runtime's state and cgroup
-   * (`<runtime> delete`, skipped when it holds none) concurrently with the rootfs unmount
-   * (`batched` without the spawn helper: both in one HostBatch spawn shared with concurrent removals), then the
-   * volumes. Network teardown is off the critical path.
-   */
-  async releaseResources(c: ContainerRecord, batched = false): Promise<void> {
-    const rt = this.runtimeFor(c);
-    const cgroup = cgroupsPath(this.o.instance, c.id, c.hostConfig.CgroupParent);
-    let known = rt.known(c.id);
-    // init gone with its own pid namespace, so nothing is left in the cgroup: no `delete` spawn
-    if (known && ownPidNamespace(c) && rt.initGone(c.id)) { this.cgroups.remove(cgroup); await rt.forgetExited(c.id); known = false; }
-    // one `sh` for several commands spares forks of the daemon; the spawn helper's are cheap
-    if (batched && !SpawnServer.get()) {
-      const um = await unmountRootfsArgv(this.paths, c.id);
-      await this.hostBatch.run([...known ? [rt.deleteArgv(c.id)] : [], ...um ? [um] : []]);
-    } else {
-      await Promise.all([known ? rt.delete(c.id).catch(() => {}) : undefined, unmountRootfs(this.paths, c.id)]);
-    }
-    this.cgroups.remove(cgroup);
-    for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.unmount(v, c.id);
-    const net = this.o.networker;
-    const down = (async () => { if (net) await net.teardown(c.id).catch(() => {}); await removeNetns(this.paths, c.id); })();
-    // A quick restart waits for it (wireNetwork): it would unmount the new netns otherwise.
-    this.netTeardowns.set(c.id, down);
-    void down.finally(() => { if (this.netTeardowns.get(c.id) === down) this.netTeardowns.delete(c.id); });
-  }
+  /** The runtime's state and cgroup, the rootfs, the volumes; the network off the critical path (containers-release.ts). */
+  releaseResources(c: ContainerRecord, batched = false): Promise<void> { return releaseResources(this, c, batched); }
 
   /**
    * Host clean-up of a removed container, after its record is gone (so `wait?condition=removed`
    * does not wait for it): runtime state, mounts, network, dirs. Keyed by id, which is never
    * reused; a crash midway leaves what hostLeftovers() finds and restore() sweeps.
    */
-  private cleanupRemoved(c: ContainerRecord, dying = false, volumes = false): void {
+  private cleanupRemoved(c: ContainerRecord, dying = false): void {
     const p = (async () => {
       // After the replies already resolved (wait, DELETE) are written.
       await new Promise((r) => setImmediate(r));
       if (dying) await this.exitOf(c.id, 10_000);
       await this.releaseResources(c, true);
-      if (volumes) await removeAnonymousVolumes(this.o.volumes, c.hostConfig);
       await this.o.networker?.forget?.(c.id).catch(() => {});
       await removeDirsAsync(this.paths, c.id);
     })().catch((e) => this.o.log?.('clean-up after remove failed', { id: c.id, error: (e as Error).message }));
@@ -358,9 +332,11 @@ export class OciContainerService implements ContainerService {
     this.execs.forget(c.id);
     this.health.stop(c.id, true);
     this.event(c, 'destroy');
+    // rm -v / run --rm: its anonymous volumes are gone before the answer, as with dockerd
+    if (opts.volumes) await removeAnonymousVolumes(this.o.volumes, c.hostConfig).catch(() => {});
     this.waiters.resolve(c.id, c.state.ExitCode, ['removed', 'not-running', 'next-exit']);
     t.step('record'); t.done();
-    this.cleanupRemoved(c, dying, !!opts.volumes);
+    this.cleanupRemoved(c, dying);
   }
 
   /** The exit of a container remove() just SIGKILLed, as onExit would record it (137). */
