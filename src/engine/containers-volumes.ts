@@ -122,6 +122,6 @@ export async function copyUpVolumes(rootfs: string, c: ContainerRecord, mountpoi
 }
 
 /** `rm -v` and `--rm`: the container's anonymous volumes that no other container uses (others are kept). */
-export async function removeAnonymousVolumes(volumes: VolumeMounter | undefined, hc: HostConfig): Promise<void> {
-  for (const v of volumeNamesOf(hc)) await volumes?.removeAnonymous(v);
+export async function removeAnonymousVolumes(volumes: VolumeMounter | undefined, hc: HostConfig, containerId?: string): Promise<void> {
+  for (const v of volumeNamesOf(hc)) await volumes?.removeAnonymous(v, containerId);
 }

@@ -333,7 +333,7 @@ export class OciContainerService implements ContainerService {
     this.health.stop(c.id, true);
     this.event(c, 'destroy');
     // rm -v / run --rm: its anonymous volumes are gone before the answer, as with dockerd
-    if (opts.volumes) await removeAnonymousVolumes(this.o.volumes, c.hostConfig).catch(() => {});
+    if (opts.volumes) await removeAnonymousVolumes(this.o.volumes, c.hostConfig, c.id).catch(() => {});
     this.waiters.resolve(c.id, c.state.ExitCode, ['removed', 'not-running', 'next-exit']);
     t.step('record'); t.done();
     this.cleanupRemoved(c, dying);

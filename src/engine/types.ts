@@ -308,5 +308,5 @@ export interface VolumeMounter {
   /** Drops the container's reference; unmounts when the last one goes; emits "unmount". Never throws for unknown volumes. */
   unmount(name: string, containerId: string): Promise<void>;
   /** Removes the volume if it is anonymous and unused (docker rm -v); never throws. */
-  removeAnonymous(name: string): Promise<void>;
+  removeAnonymous(name: string, containerId?: string): Promise<void>;
 }

@@ -188,9 +188,11 @@ export class Volumes implements VolumeService, VolumeMounter {
     });
   }
 
-  async removeAnonymous(name: string): Promise<void> {
+  async removeAnonymous(name: string, containerId?: string): Promise<void> {
     const row = this.find(name);
     if (!row || !(ANONYMOUS_LABEL in JSON.parse(row.labels))) return;
+    // the removed container's own hold goes first (its mount is released after the answer)
+    if (containerId) await this.unmount(name, containerId);
     await this.remove(name).catch(() => {});
   }
 
