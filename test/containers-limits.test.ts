@@ -64,13 +64,19 @@ describe('container resource limits', { skip }, () => {
     assert.equal(cg(id, 'cpu', 'cpu.cfs_quota_us'), '50000');
     assert.equal(cg(id, 'cpu', 'cpu.cfs_period_us'), '100000');
     await sleep(300);
+    const throttled = () => Number(/nr_throttled (\d+)/.exec(cg(id, 'cpu', 'cpu.stat'))?.[1] ?? 0);
     const u0 = Number(cg(id, 'cpuacct', 'cpuacct.usage'));
+    const n0 = throttled();
     const t0 = process.hrtime.bigint();
-    await sleep(3000);
+    await sleep(5000);
     const u1 = Number(cg(id, 'cpuacct', 'cpuacct.usage'));
     const cores = (u1 - u0) / Number(process.hrtime.bigint() - t0);
-    console.log(`# --cpus 0.5: ${cores.toFixed(3)} cores over 3 s`);
-    assert.ok(cores > 0.35 && cores < 0.65, `used ${cores} cores`);
+    const periods = throttled() - n0;
+    console.log(`# --cpus 0.5: ${cores.toFixed(3)} cores over 5 s, throttled in ${periods} of ~50 periods`);
+    assert.ok(cores < 0.6, `used ${cores} cores: the quota does not hold`);
+    // On a busy 2-core machine the loop may get less than its quota; it must then still
+    // have run into the quota in some periods, or the limit was never what held it.
+    assert.ok(cores > 0.4 || periods >= 5, `used ${cores} cores and was throttled in only ${periods} periods`);
     await ok(['rm', '-f', id]);
   });
 
