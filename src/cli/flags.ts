@@ -82,9 +82,10 @@ export function parseFlags(argv: string[], specs: FlagSpec[], interspersed = tru
       }
       const spec = byLong.get(name);
       if (!spec) throw new UsageError(`unknown flag: --${name}`);
-      if (eq >= 0) setValue(spec, flags, a.slice(eq + 1), `--${name}`);
+      const shown = spec.short ? `-${spec.short}, --${name}` : `--${name}`;
+      if (eq >= 0) setValue(spec, flags, a.slice(eq + 1), shown);
       else if (spec.type === 'bool') flags[spec.name] = true;
-      else if (i + 1 < argv.length) setValue(spec, flags, argv[++i]!, `--${name}`);
+      else if (i + 1 < argv.length) setValue(spec, flags, argv[++i]!, shown);
       else throw new UsageError(`flag needs an argument: --${name}`);
       continue;
     }
@@ -112,7 +113,7 @@ function parseShorts(a: string, argv: string[], i: number, byShort: Map<string, 
     if (!spec) throw new UsageError(`unknown shorthand flag: '${c}' in ${a}`);
     if (spec.type === 'bool') {
       if (a[j + 1] === '=') {
-        setValue(spec, flags, a.slice(j + 2), `-${c}`);
+        setValue(spec, flags, a.slice(j + 2), `-${c}, --${spec.name}`);
         return i;
       }
       flags[spec.name] = true;

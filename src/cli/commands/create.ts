@@ -1,7 +1,7 @@
-import { ExitError, bool, type Command } from '../command.js';
+import { bool, type Command } from '../command.js';
 import { CONTAINER_FLAGS } from '../runopts/flags.js';
 import { buildCreate } from '../runopts/create-body.js';
-import { createContainer } from '../runopts/create.js';
+import { createContainer, optionError } from '../runopts/create.js';
 
 const cmd: Command = {
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -15,7 +15,7 @@ const cmd: Command = {
     try {
       req = buildCreate(f, args, process.env, false);
     } catch (e) {
-      throw new ExitError(125, `hako: ${(e as Error).message}.\nSee 'hako create --help'.`);
+      throw optionError(e, ctx.path);
     }
     ctx.out.write(`${await createContainer(ctx, req, bool(f, 'quiet'))}\n`);
   },

@@ -1,7 +1,7 @@
 import { ExitError, bool, str, type Command, type Ctx } from '../command.js';
 import { CONTAINER_FLAGS, RUN_ONLY_FLAGS } from '../runopts/flags.js';
 import { buildCreate } from '../runopts/create-body.js';
-import { createContainer, startErrorStatus } from '../runopts/create.js';
+import { createContainer, optionError, runError } from '../runopts/create.js';
 import { attachStreams, parseDetachKeys } from '../runopts/attach.js';
 import type { FlagValues } from '../flags.js';
 
@@ -17,9 +17,8 @@ async function runAttached(ctx: Ctx, id: string, f: FlagValues): Promise<number>
     await ctx.client.post(`${path}/start`);
   } catch (e) {
     session.close();
-    ctx.err.write(`hako: Error response from daemon: ${(e as Error).message}.\n`);
     if (bool(f, 'rm')) await wait.catch(() => undefined);
-    return startErrorStatus((e as Error).message);
+    throw runError(e, ctx.path);
   }
   session.begin();
   if (!bool(f, 'sig-proxy') || tty) {
@@ -46,18 +45,19 @@ const cmd: Command = {
     try {
       req = buildCreate(f, args, process.env, detach);
     } catch (e) {
-      throw new ExitError(125, `hako: ${(e as Error).message}.\nSee 'hako run --help'.`);
+      throw optionError(e, ctx.path);
     }
     if (!detach && bool(f, 'tty') && bool(f, 'interactive') && !ctx.stdin.isTTY) {
       throw new ExitError(1, 'the input device is not a TTY');
     }
-    const id = await createContainer(ctx, req, bool(f, 'quiet'));
+    const id = await createContainer(ctx, req, bool(f, 'quiet')).catch((e) => {
+      throw runError(e, ctx.path);
+    });
     if (!detach) return runAttached(ctx, id, f);
     try {
       await ctx.client.post(`/containers/${id}/start`);
     } catch (e) {
-      ctx.err.write(`hako: Error response from daemon: ${(e as Error).message}.\n`);
-      return startErrorStatus((e as Error).message);
+      throw runError(e, ctx.path);
     }
     ctx.out.write(`${id}\n`);
   },

@@ -4,6 +4,7 @@
  */
 import { compile } from './exec.js';
 import { tabwrite } from '../render/tabwriter.js';
+import { GO_MARSHALLED } from './funcs.js';
 
 /** Header names docker prints for the fields of its list contexts. */
 export const HEADERS: Record<string, string> = {
@@ -94,9 +95,17 @@ export function formatList(items: unknown[], o: ListFormat): string {
   if (o.isQuiet && !o.format) format = o.quiet ?? '{{.ID}}';
   if (format === 'json') format = '{{json .}}';
   const tmpl = compile(preFormat(format));
+  // docker marshals a list context as a Go map: `{{json .}}` lists its keys sorted
+  items = items.map(sortedKeys);
   if (!isTable(format)) return items.map((it) => tmpl.execute(it) + '\n').join('');
   const lines = [tmpl.execute(headerContext(o.headers)), ...items.map((it) => tmpl.execute(it))];
   return tabwrite(lines.join('\n')) + '\n';
+}
+
+function sortedKeys(it: unknown): unknown {
+  if (!it || typeof it !== 'object' || Array.isArray(it) || Object.getPrototypeOf(it) !== Object.prototype) return it;
+  const o = it as Record<string, unknown>;
+  return Object.assign(Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]])), { [GO_MARSHALLED]: true });
 }
 
 /** `inspect -f`: one rendering per item; without a format, indented JSON like docker. */

@@ -62,5 +62,6 @@ export function containerRow(c: Record<string, any>, trunc: boolean): Record<str
     Mounts: ((c.Mounts ?? []) as any[]).map((m) => (m.Name ? (trunc ? ellipsis(m.Name, 15) : m.Name) : m.Source)).join(','),
     LocalVolumes: String(((c.Mounts ?? []) as any[]).filter((m) => m.Driver === 'local').length),
     Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort().join(','),
+    Platform: null,
   };
 }
