@@ -1,0 +1,141 @@
+/**
+ * hako's CLI next to the stock docker CLI, both against one test hakod: for each row of the
+ * table the two run the same arguments on the same objects, and their stdout, stderr and exit
+ * status must be equal once "docker" is read as "hako" and relative times are masked. Then
+ * `hako ns`, which docker has no counterpart of, checked against /proc.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDaemon, repoRoot, type TestDaemon } from './helpers/daemon.js';
+import { busyboxTar } from './helpers/images.js';
+import { runTool } from './helpers/clients.js';
+import { DOCKER, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
+
+const HAKO = join(repoRoot, 'bin', 'hako');
+
+/** What may differ between two runs a second apart, and the CLI's own name. */
+function normalize(s: string, fromDocker: boolean): string {
+  if (fromDocker) s = s.replace(/docker/g, 'hako').replace(/Docker/g, 'hako');
+  return s
+    .replace(/(Less than a|About a|an|a|\d+) (second|minute|hour)s?( ago)?/g, 'T$3')
+    .replace(/ {2,}/g, '  '); // a masked time changes a column's width
+}
+
+const ROWS: string[][] = [
+  // lists and their formats
+  ['images'], ['images', '-q'], ['images', '--format', '{{json .}}'], ['images', '--format', 'table {{.Repository}}\t{{.Tag}}'],
+  ['image', 'ls', 'busybox'], ['history', 'busybox'], ['history', '-q', 'busybox'],
+  ['ps', '-a'], ['ps', '-a', '--no-trunc'], ['ps', '-aq'], ['ps', '-a', '-s'], ['ps', '-a', '--format', '{{json .}}'],
+  ['ps', '-a', '--format', 'json'], ['ps', '-a', '--filter', 'name=web'], ['ps', '-a', '--filter', 'label=a=b', '--format', '{{.Names}}'],
+  ['ps', '-a', '--filter', 'status=exited', '--format', 'table {{.Names}}\t{{.Status}}'], ['ps', '--filter', 'exited=3', '-a', '-q'],
+  ['volume', 'ls'], ['volume', 'ls', '--format', 'json'], ['volume', 'ls', '-q'], ['network', 'ls'], ['network', 'ls', '-q'],
+  ['network', 'ls', '--format', 'json'], ['network', 'ls', '--no-trunc', '--filter', 'name=clinet'], ['system', 'df'],
+  // one container
+  ['logs', 'done'], ['logs', '--tail', '1', 'done'], ['logs', '-t', 'done'], ['logs', '--since', '2000-01-01', 'done'],
+  ['port', 'web'], ['port', 'web', '80'], ['port', 'web', '81'], ['port', 'web', '90/udp'], ['top', 'web'], ['wait', 'done'], ['diff', 'done'],
+  ['inspect', '-f', '{{.State.ExitCode}} {{.Name}}', 'done', 'web'], ['inspect', '-f', '{{json .Config.Labels}}', 'web'],
+  ['volume', 'inspect', '-f', '{{.Name}} {{.Driver}}', 'clivol'], ['network', 'inspect', '-f', '{{.Name}} {{.Driver}}', 'clinet'],
+  ['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'web'],
+  // missing objects: docker's wording, relayed or its own
+  ['inspect', 'nope'], ['inspect', '--type', 'volume', 'nope'], ['container', 'inspect', 'nope'], ['image', 'inspect', 'nope'],
+  ['network', 'inspect', 'nope'], ['volume', 'inspect', 'nope'], ['inspect', '-f', '{{.Name}}', 'web', 'nope'],
+  ['rm', 'nope'], ['stop', 'nope'], ['kill', 'nope'], ['start', 'nope', 'nope2'], ['rename', 'nope', 'x'], ['logs', 'nope'], ['top', 'nope'],
+  ['wait', 'nope'], ['port', 'nope'], ['pause', 'nope'], ['rmi', 'nope'], ['tag', 'nope', 'x'], ['network', 'rm', 'nope'], ['volume', 'rm', 'nope'],
+  ['exec', 'done', 'true'], ['stats', '--no-stream', 'nope'],
+  // usage errors
+  ['tag'], ['rm'], ['logs'], ['port'], ['ps', 'x'], ['version', 'x'], ['network', 'create'], ['exec', 'web'], ['run'],
+  ['ps', '--format'], ['ps', '-n'], ['ps', '-n', 'x'], ['images', '--bogus'], ['ps', '-x'], ['--bogus'], ['nosuch'], ['container', 'nosuch'], ['volume'],
+  ['run', '-m'], ['create', '--cpu-shares', 'x', 'busybox'], ['run', '--rm', '-m', '1x', 'busybox'], ['create', '--ulimit', 'nofile', 'busybox'],
+  ['run', '--rm', '--health-interval', 'x', 'busybox'], ['run', '--rm', '--mount', 'type=bind', 'busybox'],
+  // run and exec
+  ['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 42'], ['run', '--rm', '-e', 'FROMENV', '-e', 'X=1', 'busybox', 'sh', '-c', 'echo $FROMENV $X'],
+  ['run', '--rm', '--env-file', 'ENVFILE', 'busybox', 'sh', '-c', 'echo $A,$B'], ['run', '--rm', '-u', 'nobody', 'busybox', 'id'],
+  ['run', '--rm', '-w', '/tmp', 'busybox', 'pwd'], ['run', '--rm', '-h', 'myhost', 'busybox', 'hostname'], ['run', '--rm', '--entrypoint', 'echo', 'busybox', 'hello'],
+  ['run', '--rm', '--name=cli-x1', 'busybox', 'echo', 'ok'], ['run', '--rm', '--read-only', 'busybox', 'touch', '/x'], ['run', '--rm', '-i', 'busybox', 'cat'],
+  ['run', '--rm', '--add-host', 'foo:1.2.3.4', 'busybox', 'grep', 'foo', '/etc/hosts'], ['run', '--rm', '--cap-drop', 'ALL', 'busybox', 'id'],
+  ['run', '--rm', '--restart', 'always', 'busybox', 'true'], ['run', '-p', '99999:80', '--rm', 'busybox', 'true'], ['run', '--rm', '-p', '70000', 'busybox', 'true'],
+  ['run', '--rm', '--network', 'nonet', 'busybox', 'true'], ['run', '--name', 'web', 'busybox', 'true'], ['create', '--name', 'web', 'busybox'],
+  ['run', '--rm', '--security-opt', 'bogus', 'busybox', 'true'], ['run', '--rm', '--env-file', '/nonexist', 'busybox', 'true'],
+  ['exec', 'web', 'sh', '-c', 'exit 7'], ['exec', '-w', '/tmp', '-e', 'FOO=bar', 'web', 'sh', '-c', 'pwd; echo $FOO'], ['exec', '-u', '1234', 'web', 'id'],
+  ['exec', '-i', 'web', 'cat'],
+];
+
+describe('hako CLI against docker CLI on one daemon', { skip: skipReason() }, () => {
+  let d: TestDaemon;
+  let envFile: string;
+  const run = (bin: string, args: string[]) =>
+    runTool(bin, ['-H', `unix://${d.socket}`, ...args.map((a) => (a === 'ENVFILE' ? envFile : a))], {
+      env: { DOCKER_CONFIG: d.tmp, FROMENV: 'from-env' }, input: 'typed in\n', timeoutMs: 60_000,
+    });
+
+  before(async () => {
+    d = await startDaemon();
+    envFile = join(d.tmp, 'env');
+    writeFileSync(envFile, '# comment\nA=1\n\nB=two words\n');
+    await dockerOk(d, ['load', '-i', await busyboxTar()]);
+    await dockerOk(d, ['run', '-d', '--name', 'web', '-l', 'a=b', '-p', '127.0.0.1::80', '-p', '127.0.0.1::90/udp', 'busybox', 'sleep', '1000000']);
+    await dockerOk(d, ['run', '--name', 'done', 'busybox', 'sh', '-c', 'echo hi; echo err >&2; touch /new; exit 3']).catch(() => undefined);
+    await dockerOk(d, ['create', '--name', 'cr', 'busybox', 'true']);
+    await dockerOk(d, ['volume', 'create', 'clivol']);
+    await dockerOk(d, ['network', 'create', 'clinet']);
+  });
+  after(async () => {
+    if (!d) return;
+    await runTool(DOCKER, ['-H', `unix://${d.socket}`, 'network', 'rm', 'clinet']);
+    await runTool(DOCKER, ['-H', `unix://${d.socket}`, 'volume', 'rm', '-f', 'clivol']);
+    assert.deepEqual(await stopChecked(d), []);
+  });
+
+  it('prints what docker prints and exits as docker does, command by command', async () => {
+    const diffs: string[] = [];
+    for (const args of ROWS) {
+      const dk = await run(DOCKER, args);
+      const hk = await run(HAKO, args);
+      const want = { code: dk.code, stdout: normalize(dk.stdout, true), stderr: normalize(dk.stderr, true) };
+      const got = { code: hk.code, stdout: normalize(hk.stdout, false), stderr: normalize(hk.stderr, false) };
+      try {
+        assert.deepEqual(got, want);
+      } catch {
+        diffs.push(`${args.join(' ')}\n  docker: ${JSON.stringify(want)}\n  hako:   ${JSON.stringify(got)}`);
+      }
+    }
+    assert.deepEqual(diffs, []);
+  });
+
+  it('ns: namespace inodes from /proc, shared ones named, table and json', async () => {
+    await dockerOk(d, ['run', '-d', '--name', 'side', '--pid', 'container:web', '--network', 'container:web', 'busybox', 'sleep', '1000000']);
+    try {
+      const pid = (n: string) => dockerOk(d, ['inspect', '-f', '{{.State.Pid}}', n]).then(Number);
+      const [webPid, sidePid] = [await pid('web'), await pid('side')];
+      const ino = (p: number, k: string) => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${p}/ns/${k}`))![1]);
+      const json = await run(HAKO, ['ns', '--format', 'json']);
+      assert.equal(json.code, 0, json.stderr);
+      const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(rows.map((r) => r.Name).sort(), ['side', 'web']);
+      const side = rows.find((r) => r.Name === 'side');
+      const web = rows.find((r) => r.Name === 'web');
+      assert.equal(side.Pid, sidePid);
+      for (const k of ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'uts']) {
+        assert.equal(side.Namespaces[k].Inode, ino(sidePid, k), k);
+        assert.equal(web.Namespaces[k].Inode, ino(webPid, k), k);
+        assert.equal(side.Namespaces[k].Host, false, k);
+      }
+      assert.deepEqual(side.Namespaces.net.SharedWith, ['web']);
+      assert.deepEqual(side.Namespaces.pid.SharedWith, ['web']);
+      assert.deepEqual(side.Namespaces.mnt.SharedWith, []);
+      assert.notEqual(side.Namespaces.uts.Inode, web.Namespaces.uts.Inode);
+      const table = await run(HAKO, ['ns']);
+      assert.match(table.stdout, /^CONTAINER ID\s+NAME\s+PID\s+CGROUP\s+IPC\s+MNT\s+NET\s+PID\s+USER\s+UTS\n/);
+      assert.match(table.stdout, new RegExp(`\\nSHARED\\s+INODE\\s+CONTAINERS\\nnet\\s+${ino(webPid, 'net')}\\s+side, web\\npid\\s+${ino(webPid, 'pid')}\\s+side, web\\n`));
+      const one = await run(HAKO, ['ns', '--format', '{{.Name}} {{.Namespaces.net.SharedWith}}', 'side']);
+      assert.equal(one.stdout, 'side [web]\n');
+      const stopped = await run(HAKO, ['ns', 'cr']);
+      assert.equal(stopped.code, 1);
+      assert.equal(stopped.stderr, 'Error response from daemon: container cr is not running\n');
+    } finally {
+      await runTool(DOCKER, ['-H', `unix://${d.socket}`, 'rm', '-f', 'side']);
+    }
+  });
+});
