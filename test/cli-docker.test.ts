@@ -17,7 +17,7 @@ const HAKO = join(repoRoot, 'bin', 'hako');
 
 /** What may differ between two runs a second apart, and the CLI's own name. */
 function normalize(s: string, fromDocker: boolean): string {
-  if (fromDocker) s = s.replace(/docker/g, 'hako').replace(/Docker/g, 'hako');
+  if (fromDocker) s = s.replace(/docker/g, 'hako').replace(/Docker/g, 'hako').replace(/docs\.hako\.com/g, 'docs.docker.com');
   return s
     .replace(/(Less than a|About a|an|a|\d+) (second|minute|hour)s?( ago)?/g, 'T$3')
     .replace(/ {2,}/g, '  '); // a masked time changes a column's width
@@ -49,6 +49,8 @@ const ROWS: string[][] = [
   ['ps', '--format'], ['ps', '-n'], ['ps', '-n', 'x'], ['images', '--bogus'], ['ps', '-x'], ['--bogus'], ['nosuch'], ['container', 'nosuch'], ['volume'],
   ['run', '-m'], ['create', '--cpu-shares', 'x', 'busybox'], ['run', '--rm', '-m', '1x', 'busybox'], ['create', '--ulimit', 'nofile', 'busybox'],
   ['run', '--rm', '--health-interval', 'x', 'busybox'], ['run', '--rm', '--mount', 'type=bind', 'busybox'],
+  // help: docker's layout, flags sorted, descriptions wrapped at 79 columns
+  ['ps', '--help'], ['logs', '--help'], ['stop', '--help'], ['rm', '--help'], ['kill', '--help'], ['exec', '--help'], ['wait', '--help'], ['tag', '-h'],
   // run and exec
   ['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 42'], ['run', '--rm', '-e', 'FROMENV', '-e', 'X=1', 'busybox', 'sh', '-c', 'echo $FROMENV $X'],
   ['run', '--rm', '--env-file', 'ENVFILE', 'busybox', 'sh', '-c', 'echo $A,$B'], ['run', '--rm', '-u', 'nobody', 'busybox', 'id'],

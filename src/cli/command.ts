@@ -74,7 +74,10 @@ export function errorText(e: unknown): string {
   return err?.message ?? String(e);
 }
 
-export const formatFlag: FlagSpec = { name: 'format', type: 'string', desc: 'Format output using a custom template', meta: 'string' };
+export const formatFlag: FlagSpec = {
+  name: 'format', type: 'string', meta: 'string',
+  desc: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates",
+};
 export const filterFlag: FlagSpec = { name: 'filter', short: 'f', type: 'list', desc: 'Filter output based on conditions provided', meta: 'filter' };
-export const quietFlag = (what: string): FlagSpec => ({ name: 'quiet', short: 'q', type: 'bool', desc: `Only display ${what}` });
+export const quietFlag = (what: string, verb = 'display'): FlagSpec => ({ name: 'quiet', short: 'q', type: 'bool', desc: `Only ${verb} ${what}` });
 export const noTruncFlag: FlagSpec = { name: 'no-trunc', type: 'bool', desc: "Don't truncate output" };

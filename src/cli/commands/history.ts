@@ -10,7 +10,7 @@ const cmd: Command = {
     formatFlag,
     { name: 'human', short: 'H', type: 'bool', desc: 'Print sizes and dates in human readable format', default: true },
     noTruncFlag,
-    quietFlag('image IDs'),
+    quietFlag('image IDs', 'show'),
   ],
   minArgs: 1,
   maxArgs: 1,

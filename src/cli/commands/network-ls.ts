@@ -15,7 +15,7 @@ const cmd: Command = {
   usage: '[OPTIONS]',
   summary: 'List networks',
   aliases: ['hako network ls', 'hako network list'],
-  flags: [filterFlag, formatFlag, noTruncFlag, quietFlag('network IDs')],
+  flags: [{ ...filterFlag, desc: 'Provide filter values (e.g. "driver=bridge")' }, formatFlag, { ...noTruncFlag, desc: 'Do not truncate the output' }, quietFlag('network IDs')],
   maxArgs: 0,
   async run(ctx, _args, f) {
     const nets: Record<string, any>[] = await ctx.client.get('/networks', { filters: filtersJson(list(f, 'filter')) });

@@ -49,7 +49,7 @@ const cmd: Command = {
     { name: 'all', short: 'a', type: 'bool', desc: 'Show all containers (default shows just running)' },
     formatFlag,
     { name: 'no-stream', type: 'bool', desc: 'Disable streaming stats and only pull the first result' },
-    noTruncFlag,
+    { ...noTruncFlag, desc: 'Do not truncate output' },
   ],
   async run(ctx, args, f) {
     const trunc = !bool(f, 'no-trunc');
