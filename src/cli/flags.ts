@@ -32,6 +32,8 @@ export interface Parsed {
   flags: FlagValues;
   args: string[];
   help: boolean;
+  /** Help was asked for with -h, which cobra answers with a deprecation line first. */
+  helpShort?: boolean;
 }
 
 function setValue(spec: FlagSpec, out: FlagValues, raw: string, shown: string): void {
@@ -67,6 +69,7 @@ export function parseFlags(argv: string[], specs: FlagSpec[], interspersed = tru
   const flags = defaults(specs);
   const args: string[] = [];
   let help = false;
+  let helpShort = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
@@ -90,7 +93,7 @@ export function parseFlags(argv: string[], specs: FlagSpec[], interspersed = tru
       continue;
     }
     if (a.startsWith('-') && a.length > 1) {
-      i = parseShorts(a, argv, i, byShort, flags, () => (help = true));
+      i = parseShorts(a, argv, i, byShort, flags, () => (help = helpShort = true));
       continue;
     }
     if (!interspersed) {
@@ -99,7 +102,7 @@ export function parseFlags(argv: string[], specs: FlagSpec[], interspersed = tru
     }
     args.push(a);
   }
-  return { flags, args, help };
+  return { flags, args, help, helpShort };
 }
 
 function parseShorts(a: string, argv: string[], i: number, byShort: Map<string, FlagSpec>, flags: FlagValues, onHelp: () => void): number {

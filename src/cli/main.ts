@@ -109,6 +109,7 @@ async function runCommand(g: Globals): Promise<number> {
     throw e;
   }
   if (parsed.help) {
+    if (parsed.helpShort) process.stdout.write('Flag shorthand -h has been deprecated, use --help\n');
     process.stdout.write(commandHelp(cmd, path));
     return 0;
   }
