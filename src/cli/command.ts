@@ -78,6 +78,9 @@ export const formatFlag: FlagSpec = {
   name: 'format', type: 'string', meta: 'string',
   desc: "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates",
 };
+/** The --format of inspect, version, info and events: no table. */
+export const TEMPLATE_FORMAT_DESC = "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+export const templateFormatFlag: FlagSpec = { name: 'format', type: 'string', meta: 'string', desc: TEMPLATE_FORMAT_DESC };
 export const filterFlag: FlagSpec = { name: 'filter', short: 'f', type: 'list', desc: 'Filter output based on conditions provided', meta: 'filter' };
 export const quietFlag = (what: string, verb = 'display'): FlagSpec => ({ name: 'quiet', short: 'q', type: 'bool', desc: `Only ${verb} ${what}` });
 export const noTruncFlag: FlagSpec = { name: 'no-trunc', type: 'bool', desc: "Don't truncate output" };

@@ -1,4 +1,4 @@
-import { filterFlag, filtersJson, formatFlag, list, str, type Command } from '../command.js';
+import { filterFlag, filtersJson, templateFormatFlag, list, str, type Command } from '../command.js';
 import { compile } from '../format/exec.js';
 import { preFormat } from '../format/formatter.js';
 import { apiTimestamp, rfc3339NanoFixed } from '../render/time.js';
@@ -21,7 +21,7 @@ const cmd: Command = {
   aliases: ['hako system events', 'hako events'],
   flags: [
     filterFlag,
-    formatFlag,
+    templateFormatFlag,
     { name: 'since', type: 'string', desc: 'Show all events created since timestamp', meta: 'string' },
     { name: 'until', type: 'string', desc: 'Stream events until this timestamp', meta: 'string' },
   ],

@@ -1,4 +1,4 @@
-import { formatFlag, str, type Command } from '../command.js';
+import { templateFormatFlag, str, type Command } from '../command.js';
 import { compile } from '../format/exec.js';
 import { preFormat } from '../format/formatter.js';
 import { bytesSize } from '../render/units.js';
@@ -45,7 +45,8 @@ function lines(i: Info): string[] {
 const cmd: Command = {
   usage: '[OPTIONS]',
   summary: 'Display system-wide information',
-  flags: [{ ...formatFlag, short: 'f' }],
+  aliases: ['hako system info', 'hako info'],
+  flags: [{ ...templateFormatFlag, short: 'f' }],
   maxArgs: 0,
   async run(ctx, _args, f) {
     const format = str(f, 'format');

@@ -1,4 +1,4 @@
-import { ExitError, bool, str, type Command } from '../command.js';
+import { ExitError, bool, str, type Command, templateFormatFlag } from '../command.js';
 import { inspectObjects, type Kind } from './_inspect.js';
 
 const ALL: Kind[] = ['container', 'image', 'network', 'volume'];
@@ -7,7 +7,7 @@ const cmd: Command = {
   usage: '[OPTIONS] NAME|ID [NAME|ID...]',
   summary: 'Return low-level information on hako objects',
   flags: [
-    { name: 'format', short: 'f', type: 'string', desc: 'Format output using a custom template', meta: 'string' },
+    { ...templateFormatFlag, short: 'f' },
     { name: 'size', short: 's', type: 'bool', desc: 'Display total file sizes if the type is container' },
     { name: 'type', type: 'string', desc: 'Only inspect objects of the given type', meta: 'string' },
   ],

@@ -4,7 +4,6 @@ import { removeAuth, serverKey } from './_auth.js';
 const cmd: Command = {
   usage: '[SERVER]',
   summary: 'Log out from a registry',
-  aliases: ['hako logout'],
   flags: [],
   maxArgs: 1,
   async run(ctx, [server]) {

@@ -1,5 +1,5 @@
 import { API_VERSION } from '../../core/docker.js';
-import { formatFlag, str, type Command } from '../command.js';
+import { templateFormatFlag, str, type Command } from '../command.js';
 import { compile } from '../format/exec.js';
 import { preFormat } from '../format/formatter.js';
 import { CLI_VERSION, CLI_COMMIT } from '../version-info.js';
@@ -62,7 +62,7 @@ function serverText(s: Server): string {
 const cmd: Command = {
   usage: '[OPTIONS]',
   summary: 'Show the hako version information',
-  flags: [{ ...formatFlag, short: 'f' }],
+  flags: [{ ...templateFormatFlag, short: 'f' }],
   maxArgs: 0,
   async run(ctx, _args, f) {
     const client = clientInfo(ctx.host);
