@@ -101,6 +101,5 @@ export function historyRow(h: HistoryItem, trunc: boolean, human: boolean): Reco
     CreatedBy: trunc ? ellipsis(createdBy, 45) : createdBy,
     Size: human ? humanSize(h.Size, 3) : String(h.Size),
     Comment: h.Comment,
-    Tags: (h.Tags ?? []).join(', '),
   };
 }
