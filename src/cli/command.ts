@@ -3,7 +3,7 @@
  * parses, calls the client and renders. `run` returns the exit status (0 when void).
  */
 import type { Client } from '../client/client.js';
-import type { FlagSpec, FlagValues } from './flags.js';
+import { UsageError, type FlagSpec, type FlagValues } from './flags.js';
 
 export interface Ctx {
   /** The daemon client (auto-starting hakod on first use when that applies). */
@@ -43,12 +43,12 @@ export const bool = (f: FlagValues, k: string): boolean => f[k] === true;
 export const int = (f: FlagValues, k: string): number | undefined => (f[k] === undefined ? undefined : Number(f[k]));
 
 /** Docker's filter flags (`-f k=v`) as the API's `filters` JSON: {"k": {"v": true}}... we send {"k":["v"]}. */
-export function filtersJson(values: string[]): string | undefined {
+export function filtersJson(values: string[], flag = '-f, --filter'): string | undefined {
   if (!values.length) return undefined;
   const out: Record<string, string[]> = {};
   for (const v of values) {
     const i = v.indexOf('=');
-    if (i <= 0) throw new ExitError(1, `bad format of filter (expected name=value)`);
+    if (i <= 0) throw new UsageError(`invalid argument "${v}" for "${flag}" flag: bad format of filter (expected name=value)`);
     (out[v.slice(0, i).trim().toLowerCase()] ??= []).push(v.slice(i + 1));
   }
   return JSON.stringify(out);

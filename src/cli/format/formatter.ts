@@ -62,7 +62,8 @@ export function headerContext(overrides: Record<string, string> = {}): unknown {
     {},
     {
       has: () => true,
-      get: (_t, p) => (typeof p === 'string' ? (overrides[p] ?? HEADERS[p] ?? defaultHeader(p)) : undefined),
+      // {{.Label "k"}} heads its column with k, as docker's header context does
+      get: (_t, p) => (p === 'Label' ? (k: string) => k : typeof p === 'string' ? (overrides[p] ?? HEADERS[p] ?? defaultHeader(p)) : undefined),
     },
   );
 }
