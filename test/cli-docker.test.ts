@@ -106,6 +106,14 @@ describe('hako CLI against docker CLI on one daemon', { skip: skipReason() }, ()
     assert.deepEqual(diffs, []);
   });
 
+  it('info: the Server section line for line (the Client section is each CLI\'s own)', async () => {
+    const server = (out: string) => out.slice(out.indexOf('Server:'));
+    const dk = await run(DOCKER, ['info']);
+    const hk = await run(HAKO, ['info']);
+    assert.equal(hk.code, dk.code);
+    assert.equal(server(normalize(hk.stdout, false)), server(normalize(dk.stdout, true)));
+  });
+
   it('ns: namespace inodes from /proc, shared ones named, table and json', async () => {
     await dockerOk(d, ['run', '-d', '--name', 'side', '--pid', 'container:web', '--network', 'container:web', 'busybox', 'sleep', '1000000']);
     try {
