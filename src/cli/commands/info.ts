@@ -78,6 +78,10 @@ function lines(i: Info): string[] {
     ` Docker Root Dir: ${i.DockerRootDir ?? ''}`,
     ` Debug Mode: ${!!i.Debug}`,
   );
+  if (i.Debug) {
+    out.push(`  File Descriptors: ${i.NFd ?? 0}`, `  Goroutines: ${i.NGoroutines ?? 0}`, `  System Time: ${i.SystemTime ?? ''}`, `  EventsListeners: ${i.NEventsListener ?? 0}`);
+  }
+  for (const [k, v] of [['HTTP Proxy', i.HttpProxy], ['HTTPS Proxy', i.HttpsProxy], ['No Proxy', i.NoProxy]] as const) if (v) out.push(` ${k}: ${v}`);
   const labels = (i.Labels ?? []) as string[];
   if (labels.length) out.push(' Labels:', ...labels.map((l) => `  ${l}`));
   out.push(` Experimental: ${!!i.ExperimentalBuild}`, ...registries(i), ` Live Restore Enabled: ${!!i.LiveRestoreEnabled}`);
