@@ -17,6 +17,8 @@ export interface FlagSpec {
   hidden?: boolean;
   /** Placeholder in help, e.g. "string", "list", "int". */
   meta?: string;
+  /** The default as --help shows it ("" for none), when it differs from `default`. */
+  helpDefault?: string;
 }
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
@@ -178,7 +180,8 @@ export function flagHelp(specs: FlagSpec[], cols = helpColumns()): string {
   const rows = all.map((s) => {
     const meta = s.type === 'bool' ? '' : ` ${s.meta ?? (s.type === 'list' ? 'list' : s.type)}`;
     const left = s.short ? `  -${s.short}, --${s.name}${meta}` : `      --${s.name}${meta}`;
-    const def = s.default !== undefined && s.default !== false && s.default !== '' ? ` (default ${typeof s.default === 'string' && s.type === 'string' ? JSON.stringify(s.default) : s.default})` : '';
+    const shown = s.helpDefault ?? (s.default !== undefined && s.default !== false && s.default !== '' ? (typeof s.default === 'string' ? JSON.stringify(s.default) : String(s.default)) : '');
+    const def = shown ? ` (default ${shown})` : '';
     return [left, s.desc + def] as const;
   });
   const max = Math.max(0, ...rows.map((r) => r[0].length));

@@ -1,6 +1,7 @@
 import { ExitError, bool, str, type Command, type Ctx } from '../command.js';
 import { CONTAINER_FLAGS, RUN_ONLY_FLAGS } from '../runopts/flags.js';
 import { buildCreate } from '../runopts/create-body.js';
+import { EXTRA_CONTAINER_FLAGS, applyExtraOptions, dockerHelp } from '../runopts/docker-options.js';
 import { createContainer, optionError, runError } from '../runopts/create.js';
 import { attachStreams, parseDetachKeys } from '../runopts/attach.js';
 import type { FlagValues } from '../flags.js';
@@ -36,7 +37,7 @@ const cmd: Command = {
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
   summary: 'Create and run a new container from an image',
   aliases: ['hako container run', 'hako run'],
-  flags: [...CONTAINER_FLAGS, ...RUN_ONLY_FLAGS],
+  flags: dockerHelp([...CONTAINER_FLAGS, ...EXTRA_CONTAINER_FLAGS, ...RUN_ONLY_FLAGS]),
   stopAtPositional: true,
   minArgs: 1,
   async run(ctx, args, f) {
@@ -44,6 +45,7 @@ const cmd: Command = {
     let req;
     try {
       req = buildCreate(f, args, process.env, detach);
+      applyExtraOptions(f, req.body);
     } catch (e) {
       throw optionError(e, ctx.path);
     }
