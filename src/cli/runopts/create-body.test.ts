@@ -82,7 +82,7 @@ test('namespaces, security, network, health, misc', () => {
   const hc = r.body.HostConfig!;
   assert.equal(hc.Privileged, true);
   assert.equal(hc.ReadonlyRootfs, true);
-  assert.deepEqual(hc.CapAdd, ['NET_ADMIN']);
+  assert.deepEqual(hc.CapAdd, ['CAP_NET_ADMIN']); // docker's normalised form
   assert.equal(hc.PidMode, 'host');
   assert.equal(hc.NetworkMode, 'mynet');
   assert.deepEqual(r.body.NetworkingConfig, { EndpointsConfig: { mynet: { IPAMConfig: { IPv4Address: '10.0.0.5' }, Aliases: ['db'] } } });

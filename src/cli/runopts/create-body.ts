@@ -73,6 +73,12 @@ function parseDevice(s: string) {
   return { PathOnHost: host!, PathInContainer: inCtr, CgroupPermissions: p };
 }
 
+/** docker's normalizeCapabilities: upper case, CAP_ prefixed (ALL kept), each once. */
+function capabilities(list: string[]): string[] {
+  const norm = list.map((c) => c.trim().toUpperCase()).map((c) => (c === 'ALL' || c.startsWith('CAP_') ? c : `CAP_${c}`));
+  return [...new Set(norm)];
+}
+
 function keyValues(list: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const kv of list) {
@@ -168,8 +174,8 @@ function hostConfig(f: FlagValues): { hc: HostConfig; endpoints?: Record<string,
     AutoRemove: f.rm === true,
     Privileged: f.privileged === true,
     ReadonlyRootfs: f['read-only'] === true,
-    CapAdd: orNull(strs(f, 'cap-add')),
-    CapDrop: orNull(strs(f, 'cap-drop')),
+    CapAdd: orNull(capabilities(strs(f, 'cap-add'))),
+    CapDrop: orNull(capabilities(strs(f, 'cap-drop'))),
     SecurityOpt: orNull(sec.securityOpt),
     MaskedPaths: sec.maskedPaths,
     ReadonlyPaths: sec.readonlyPaths,

@@ -223,7 +223,7 @@ export function applyExtraOptions(f: FlagValues, body: ContainerCreateBody): voi
     Isolation: str(f, 'isolation'),
     KernelMemory: kmem === undefined ? undefined : bytes(kmem, 'kernel-memory'),
     Links: strs(f, 'link').length ? strs(f, 'link') : undefined,
-    MemorySwappiness: swappiness !== undefined && swappiness !== -1 ? swappiness : undefined,
+    MemorySwappiness: swappiness ?? -1, // docker sends -1 for "not set"
     OomScoreAdj: num(f, 'oom-score-adj'),
     StorageOpt: keyValues(strs(f, 'storage-opt')),
     VolumeDriver: str(f, 'volume-driver'),
