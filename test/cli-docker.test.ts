@@ -61,7 +61,10 @@ const ROWS: string[][] = [
   ['run', '--rm', '--network', 'nonet', 'busybox', 'true'], ['run', '--name', 'web', 'busybox', 'true'], ['create', '--name', 'web', 'busybox'],
   ['run', '--rm', '--security-opt', 'bogus', 'busybox', 'true'], ['run', '--rm', '--env-file', '/nonexist', 'busybox', 'true'],
   ['exec', 'web', 'sh', '-c', 'exit 7'], ['exec', '-w', '/tmp', '-e', 'FOO=bar', 'web', 'sh', '-c', 'pwd; echo $FOO'], ['exec', '-u', '1234', 'web', 'id'],
-  ['exec', '-i', 'web', 'cat'],
+  ['exec', '-i', 'web', 'cat'], ['exec', '-t', 'web', 'echo', 'tty'], ['exec', '-e', 'FROMENV', 'web', 'sh', '-c', 'echo $FROMENV'],
+  ['run', '--rm', '-a', 'stdout', 'busybox', 'sh', '-c', 'echo out; echo err >&2'], ['run', '--rm', '-a', 'stderr', 'busybox', 'sh', '-c', 'echo out; echo err >&2'],
+  ['run', '--rm', '-t', 'busybox', 'sh', '-c', 'echo tty; exit 3'], ['load', '-i', '/nonexist'], ['import', '/nonexist'],
+  ['cp', 'done:/etc/hostname', '-'], ['cp', 'done:/nonexist', '/tmp/x'], ['cp', 'nope:/x', '/tmp/x'],
 ];
 
 describe('hako CLI against docker CLI on one daemon', { skip: skipReason() }, () => {

@@ -68,6 +68,13 @@ export async function forEach(ctx: Ctx, names: string[], fn: (n: string) => Prom
   return status;
 }
 
+/** A failed open in Go's words: "open F: no such file or directory". */
+export function openErrorText(file: string, e: unknown): string {
+  const why: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'not a directory' };
+  const code = (e as NodeJS.ErrnoException)?.code ?? '';
+  return `open ${file}: ${why[code] ?? (e as Error)?.message ?? String(e)}`;
+}
+
 export function errorText(e: unknown): string {
   const err = e as { name?: string; message?: string; status?: number };
   if (err?.name === 'ApiError') return `Error response from daemon: ${err.message}`;

@@ -10,7 +10,11 @@ async function runAttached(ctx: Ctx, id: string, f: FlagValues): Promise<number>
   const tty = bool(f, 'tty');
   const stdin = bool(f, 'interactive');
   const path = `/containers/${id}`;
-  const hj = await ctx.client.hijack(`${path}/attach`, { query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1, detachKeys: str(f, 'detach-keys') } });
+  // -a picks the streams; without it docker attaches stdout and stderr
+  const a = ((f.attach as string[] | undefined) ?? []).map((x) => x.toLowerCase());
+  const out = !a.length || a.includes('stdout') ? 1 : 0;
+  const err = !a.length || a.includes('stderr') ? 1 : 0;
+  const hj = await ctx.client.hijack(`${path}/attach`, { query: { stream: 1, stdin: stdin ? 1 : 0, stdout: out, stderr: err, detachKeys: str(f, 'detach-keys') } });
   const session = attachStreams(ctx, hj.socket, { tty, stdin, resizePath: `${path}/resize`, detachKeys: parseDetachKeys(str(f, 'detach-keys')) });
   const wait = ctx.client.post(`${path}/wait`, undefined, { condition: bool(f, 'rm') ? 'removed' : 'next-exit' });
   wait.catch(() => undefined);
