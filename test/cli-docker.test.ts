@@ -61,7 +61,7 @@ const ROWS: string[][] = [
   ['run', '--rm', '--network', 'nonet', 'busybox', 'true'], ['run', '--name', 'web', 'busybox', 'true'], ['create', '--name', 'web', 'busybox'],
   ['run', '--rm', '--security-opt', 'bogus', 'busybox', 'true'], ['run', '--rm', '--env-file', '/nonexist', 'busybox', 'true'],
   ['exec', 'web', 'sh', '-c', 'exit 7'], ['exec', '-w', '/tmp', '-e', 'FOO=bar', 'web', 'sh', '-c', 'pwd; echo $FOO'], ['exec', '-u', '1234', 'web', 'id'],
-  ['exec', '-i', 'web', 'cat'], ['exec', '-t', 'web', 'echo', 'tty'], ['exec', '-e', 'FROMENV', 'web', 'sh', '-c', 'echo $FROMENV'],
+  ['exec', '-i', 'web', 'cat'], ['exec', '-it', 'web', 'true'], ['run', '--rm', '-it', 'busybox', 'true'], ['exec', '-t', 'web', 'echo', 'tty'], ['exec', '-e', 'FROMENV', 'web', 'sh', '-c', 'echo $FROMENV'],
   ['run', '--rm', '-a', 'stdout', 'busybox', 'sh', '-c', 'echo out; echo err >&2'], ['run', '--rm', '-a', 'stderr', 'busybox', 'sh', '-c', 'echo out; echo err >&2'],
   ['run', '--rm', '-t', 'busybox', 'sh', '-c', 'echo tty; exit 3'], ['load', '-i', '/nonexist'], ['import', '/nonexist'],
   ['cp', 'done:/etc/hostname', '-'], ['cp', 'done:/nonexist', '/tmp/x'], ['cp', 'nope:/x', '/tmp/x'],
@@ -150,12 +150,14 @@ describe('hako CLI against docker CLI on one daemon', { skip: skipReason() }, ()
     }
   });
 
-  it('info: the Server section line for line (the Client section is each CLI\'s own)', async () => {
+  it('info and version: the Server section line for line (the Client section is each CLI\'s own)', async () => {
     const server = (out: string) => out.slice(out.indexOf('Server:')).replace(/(System Time|File Descriptors|Goroutines|EventsListeners): .*/g, '$1: X');
     const dk = await run(DOCKER, ['info']);
     const hk = await run(HAKO, ['info']);
     assert.equal(hk.code, dk.code);
     assert.equal(server(normalize(hk.stdout, false)), server(normalize(dk.stdout, true)));
+    const [dv, hv] = [await run(DOCKER, ['version']), await run(HAKO, ['version'])];
+    assert.equal(server(hv.stdout), server(dv.stdout), 'version: the Server section');
   });
 
   it('ns: namespace inodes from /proc, shared ones named, table and json', async () => {
