@@ -12,6 +12,7 @@ import { startDaemon, repoRoot, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
 import { runTool } from './helpers/clients.js';
 import { DOCKER, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
+import { startRegistry } from './helpers/registry.js';
 
 const HAKO = join(repoRoot, 'bin', 'hako');
 
@@ -147,6 +148,29 @@ describe('hako CLI against docker CLI on one daemon', { skip: skipReason() }, ()
       const [dc, hc] = [(await d.request('GET', `/containers/d${n}/json`)).json(), (await d.request('GET', `/containers/h${n}/json`)).json()];
       assert.deepEqual(strip(hc), strip(dc), flags.join(' '));
       await runTool(DOCKER, ['-H', `unix://${d.socket}`, 'rm', `d${n}`, `h${n}`]);
+    }
+  });
+
+  it('pull, push, run pulling, rmi and logout against a local registry, each CLI its own', async () => {
+    // one registry per CLI, so neither finds what the other pushed
+    const [rd, rh] = [await startRegistry(), await startRegistry()];
+    try {
+      const steps = (host: string) => [
+        ['tag', 'busybox', `${host}/cli/bb:1`], ['push', `${host}/cli/bb:1`], ['push', `${host}/cli/nope:1`], ['rmi', `${host}/cli/bb:1`],
+        ['pull', `${host}/cli/bb:1`], ['rmi', `${host}/cli/bb:1`], ['pull', '-q', `${host}/cli/bb:1`], ['pull', `${host}/cli/bb:nosuch`],
+        ['rmi', `${host}/cli/bb:1`], ['run', '--rm', `${host}/cli/bb:1`, 'echo', 'pulled'], ['rmi', `${host}/cli/bb:1`], ['logout', host],
+      ];
+      const [ds, hs] = [steps(rd.host), steps(rh.host)];
+      for (const [n, dargs] of ds.entries()) {
+        const dk = await run(DOCKER, dargs);
+        const hk = await run(HAKO, hs[n]!);
+        const want = { code: dk.code, out: normalize(dk.stdout, true).replaceAll(rd.host, 'REG'), err: normalize(dk.stderr, true).replaceAll(rd.host, 'REG') };
+        const got = { code: hk.code, out: normalize(hk.stdout, false).replaceAll(rh.host, 'REG'), err: normalize(hk.stderr, false).replaceAll(rh.host, 'REG') };
+        assert.deepEqual(got, want, dargs.join(' '));
+      }
+    } finally {
+      await rd.stop();
+      await rh.stop();
     }
   });
 
