@@ -28,7 +28,7 @@ export const HEADERS: Record<string, string> = {
   Digest: 'DIGEST',
   SharedSize: 'SHARED SIZE',
   UniqueSize: 'UNIQUE SIZE',
-  VirtualSize: 'VIRTUAL SIZE',
+  VirtualSize: 'SIZE',
   Containers: 'CONTAINERS',
   CreatedBy: 'CREATED BY',
   Comment: 'COMMENT',
