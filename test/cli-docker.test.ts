@@ -25,6 +25,9 @@ function normalize(s: string, fromDocker: boolean): string {
 }
 
 const ROWS: string[][] = [
+  // events up to a second both runs share (UNTIL: the end of the set-up, before any row ran)
+  ['events', '--since', '0', '--until', 'UNTIL'], ['events', '--since', '0', '--until', 'UNTIL', '--format', '{{json .}}'],
+  ['events', '--since', '0', '--until', 'UNTIL', '-f', 'event=create', '--format', '{{.Actor.Attributes.name}} {{.Status}} {{.Type}}'],
   // lists and their formats
   ['images'], ['images', '-q'], ['images', '--format', '{{json .}}'], ['images', '--format', 'table {{.Repository}}\t{{.Tag}}'],
   ['image', 'ls', 'busybox'], ['history', 'busybox'], ['history', '-q', 'busybox'],
@@ -71,8 +74,9 @@ const ROWS: string[][] = [
 describe('hako CLI against docker CLI on one daemon', { skip: skipReason() }, () => {
   let d: TestDaemon;
   let envFile: string;
+  let until = '';
   const run = (bin: string, args: string[]) =>
-    runTool(bin, ['-H', `unix://${d.socket}`, ...args.map((a) => (a === 'ENVFILE' ? envFile : a))], {
+    runTool(bin, ['-H', `unix://${d.socket}`, ...args.map((a) => (a === 'ENVFILE' ? envFile : a === 'UNTIL' ? until : a))], {
       env: { DOCKER_CONFIG: d.tmp, FROMENV: 'from-env' }, input: 'typed in\n', timeoutMs: 60_000,
     });
 
@@ -86,6 +90,8 @@ describe('hako CLI against docker CLI on one daemon', { skip: skipReason() }, ()
     await dockerOk(d, ['create', '--name', 'cr', 'busybox', 'true']);
     await dockerOk(d, ['volume', 'create', 'clivol']);
     await dockerOk(d, ['network', 'create', 'clinet']);
+    until = String(Math.floor(Date.now() / 1000));
+    await new Promise((r) => setTimeout(r, 1100));
   });
   after(async () => {
     if (!d) return;
