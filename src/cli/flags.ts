@@ -17,6 +17,8 @@ export interface FlagSpec {
   hidden?: boolean;
   /** Placeholder in help, e.g. "string", "list", "int". */
   meta?: string;
+  /** The default as --help shows it ("" for none), when it differs from `default`. */
+  helpDefault?: string;
 }
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
@@ -32,6 +34,8 @@ export interface Parsed {
   flags: FlagValues;
   args: string[];
   help: boolean;
+  /** Help was asked for with -h, which cobra answers with a deprecation line first. */
+  helpShort?: boolean;
 }
 
 function setValue(spec: FlagSpec, out: FlagValues, raw: string, shown: string): void {
@@ -67,6 +71,7 @@ export function parseFlags(argv: string[], specs: FlagSpec[], interspersed = tru
   const flags = defaults(specs);
   const args: string[] = [];
   let help = false;
+  let helpShort = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
@@ -82,14 +87,15 @@ export function parseFlags(argv: string[], specs: FlagSpec[], interspersed = tru
       }
       const spec = byLong.get(name);
       if (!spec) throw new UsageError(`unknown flag: --${name}`);
-      if (eq >= 0) setValue(spec, flags, a.slice(eq + 1), `--${name}`);
+      const shown = spec.short ? `-${spec.short}, --${name}` : `--${name}`;
+      if (eq >= 0) setValue(spec, flags, a.slice(eq + 1), shown);
       else if (spec.type === 'bool') flags[spec.name] = true;
-      else if (i + 1 < argv.length) setValue(spec, flags, argv[++i]!, `--${name}`);
+      else if (i + 1 < argv.length) setValue(spec, flags, argv[++i]!, shown);
       else throw new UsageError(`flag needs an argument: --${name}`);
       continue;
     }
     if (a.startsWith('-') && a.length > 1) {
-      i = parseShorts(a, argv, i, byShort, flags, () => (help = true));
+      i = parseShorts(a, argv, i, byShort, flags, () => (help = helpShort = true));
       continue;
     }
     if (!interspersed) {
@@ -98,7 +104,7 @@ export function parseFlags(argv: string[], specs: FlagSpec[], interspersed = tru
     }
     args.push(a);
   }
-  return { flags, args, help };
+  return { flags, args, help, helpShort };
 }
 
 function parseShorts(a: string, argv: string[], i: number, byShort: Map<string, FlagSpec>, flags: FlagValues, onHelp: () => void): number {
@@ -112,7 +118,7 @@ function parseShorts(a: string, argv: string[], i: number, byShort: Map<string, 
     if (!spec) throw new UsageError(`unknown shorthand flag: '${c}' in ${a}`);
     if (spec.type === 'bool') {
       if (a[j + 1] === '=') {
-        setValue(spec, flags, a.slice(j + 2), `-${c}`);
+        setValue(spec, flags, a.slice(j + 2), `-${c}, --${spec.name}`);
         return i;
       }
       flags[spec.name] = true;
@@ -128,13 +134,56 @@ function parseShorts(a: string, argv: string[], i: number, byShort: Map<string, 
   return i;
 }
 
-/** Docker-style option list for --help. */
-export function flagHelp(specs: FlagSpec[]): string {
-  const rows = specs.filter((s) => !s.hidden).map((s) => {
+/** pflag's wrapN: a cut at the last blank before i, with a few characters of slop. */
+function wrapN(i: number, slop: number, s: string): [string, string] {
+  if (i + slop > s.length) return [s, ''];
+  const w = Math.max(s.lastIndexOf(' ', i - 1), s.lastIndexOf('\t', i - 1), s.lastIndexOf('\n', i - 1));
+  if (w <= 0) return [s, ''];
+  const nl = s.lastIndexOf('\n', i - 1);
+  if (nl > 0 && nl < w) return [s.slice(0, nl), s.slice(nl + 1)];
+  return [s.slice(0, w), s.slice(w + 1)];
+}
+
+/** pflag's wrap: text indented by i, wrapped to w columns. */
+function wrap(i: number, w: number, s: string): string {
+  let width = w - i;
+  let r = '';
+  if (width < 24) {
+    i = 16;
+    width = w - i;
+    r += '\n' + ' '.repeat(i);
+  }
+  if (width < 24) return s.replace(/\n/g, r);
+  const slop = 5;
+  width -= slop;
+  const indent = (t: string) => t.replace(/\n/g, '\n' + ' '.repeat(i));
+  let [l, rest] = wrapN(width, slop, s);
+  r += indent(l);
+  while (rest !== '') {
+    [l, rest] = wrapN(width, slop, rest);
+    r += '\n' + ' '.repeat(i) + indent(l);
+  }
+  return r;
+}
+
+/** The width docker wraps help to: one less than the terminal's, else than 80. */
+function helpColumns(): number {
+  return (process.stdin.isTTY && process.stdout.columns ? process.stdout.columns : 80) - 1;
+}
+
+/** docker's option list for --help (pflag's FlagUsagesWrapped): sorted, wrapped, with defaults. */
+export function flagHelp(specs: FlagSpec[], cols = helpColumns()): string {
+  const all = specs.filter((s) => !s.hidden);
+  // cobra lists its --help only where a command's own -h took the shorthand (run: --hostname)
+  if (specs.some((s) => s.short === 'h')) all.push({ name: 'help', type: 'bool', desc: 'Print usage' });
+  all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const rows = all.map((s) => {
     const meta = s.type === 'bool' ? '' : ` ${s.meta ?? (s.type === 'list' ? 'list' : s.type)}`;
     const left = s.short ? `  -${s.short}, --${s.name}${meta}` : `      --${s.name}${meta}`;
-    return [left, s.desc] as const;
+    const shown = s.helpDefault ?? (s.default !== undefined && s.default !== false && s.default !== '' ? (typeof s.default === 'string' ? JSON.stringify(s.default) : String(s.default)) : '');
+    const def = shown ? ` (default ${shown})` : '';
+    return [left, s.desc + def] as const;
   });
-  const w = Math.max(0, ...rows.map((r) => r[0].length)) + 3;
-  return rows.map(([l, d]) => l.padEnd(w) + d).join('\n');
+  const max = Math.max(0, ...rows.map((r) => r[0].length));
+  return rows.map(([l, d]) => `${l}${' '.repeat(max - l.length + 3)}${wrap(max + 3, cols, d)}`).join('\n');
 }

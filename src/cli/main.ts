@@ -31,11 +31,11 @@ function parseGlobals(argv: string[]): Globals | number {
       process.stdout.write(`hako version ${CLI_VERSION}, build ${CLI_COMMIT}\n`);
       return 0;
     } else if (name === '-h' || name === '--help') {
-      process.stdout.write(mainUsage());
-      return 0;
+      return -1;
     } else if (a.startsWith('-')) {
-      process.stderr.write(`unknown flag: ${name}\nSee 'hako --help'.\n`);
-      return 1;
+      const msg = a.startsWith('--') ? `unknown flag: ${name}` : `unknown shorthand flag: '${a[1]}' in ${a}`;
+      process.stderr.write(`${msg}\n\nUsage:  hako [OPTIONS] COMMAND [ARG...]\n\nRun 'hako --help' for more information\n`);
+      return 125;
     } else {
       g.rest = argv.slice(i);
       break;
@@ -47,21 +47,27 @@ function parseGlobals(argv: string[]): Globals | number {
 async function resolveCommand(rest: string[]): Promise<{ cmd: Command; path: string; args: string[] } | number> {
   const [first, second] = rest;
   if (!first) {
-    process.stdout.write(mainUsage());
+    process.stdout.write(await mainUsage());
     return 0;
   }
   const group = GROUPS[first];
   if (group) {
     const sub = second && !second.startsWith('-') ? group[second] : undefined;
     if (!sub) {
-      process.stdout.write(groupUsage(first, GROUP_SUMMARY[first] ?? '', Object.keys(group)));
-      return second && !second.startsWith('-') ? 1 : 0;
+      if (second && !second.startsWith('-')) {
+        process.stderr.write(`hako: unknown command: hako ${first} ${second}\n\nUsage:  hako ${first}\n\nRun 'hako ${first} --help' for more information\n`);
+        return 1;
+      }
+      // docker: the bare group prints its usage on stderr, `GROUP --help` on stdout; both exit 0
+      const help = second === '--help' || second === '-h';
+      (help ? process.stdout : process.stderr).write(await groupUsage(first, GROUP_SUMMARY[first] ?? '', group));
+      return 0;
     }
     return { cmd: (await sub()).default, path: `${first} ${second}`, args: rest.slice(2) };
   }
   const top = TOP[first];
   if (!top) {
-    process.stderr.write(`hako: '${first}' is not a hako command.\nSee 'hako --help'\n`);
+    process.stderr.write(`hako: unknown command: hako ${first}\n\nRun 'hako --help' for more information\n`);
     return 1;
   }
   return { cmd: (await top()).default, path: first, args: rest.slice(1) };
@@ -70,23 +76,25 @@ async function resolveCommand(rest: string[]): Promise<{ cmd: Command; path: str
 function commandHelp(cmd: Command, path: string): string {
   const opts = cmd.flags.filter((f) => !f.hidden).length ? `\nOptions:\n${flagHelp(cmd.flags)}\n` : '';
   const aliases = cmd.aliases?.length ? `\nAliases:\n  ${cmd.aliases.join(', ')}\n` : '';
-  return `\nUsage:  hako ${path} ${cmd.usage}\n\n${cmd.summary}\n${aliases}${opts}`;
+  return `Usage:  hako ${path} ${cmd.usage}\n\n${cmd.summary}\n${aliases}${opts}`;
 }
 
 /** Docker's two shapes: a flag error exits 125 ("Run ..."), a wrong argument count 1 ("See ..."). */
-function usageFail(msg: string, cmd: Command, path: string, status = 125): number {
-  const verb = status === 125 ? 'Run' : 'See';
+function usageFail(msg: string, cmd: Command, path: string, status = 125, verb: 'Run' | 'See' = 'Run'): number {
   process.stderr.write(`${msg}\n\nUsage:  hako ${path} ${cmd.usage}\n\n${verb} 'hako ${path} --help' for more information\n`);
   return status;
 }
 
-function argCountError(cmd: Command, path: string, n: number): string | undefined {
+/** docker's cli/required.go wordings; exact counts and ranges say "Run", at-least counts "See". */
+function argCountError(cmd: Command, path: string, n: number): { msg: string; verb: 'Run' | 'See' } | undefined {
   const { minArgs: min = 0, maxArgs: max = Infinity } = cmd;
   if (n >= min && n <= max) return undefined;
   const plural = (k: number) => (k === 1 ? 'argument' : 'arguments');
-  if (min === max) return `hako: 'hako ${path}' requires exactly ${min} ${plural(min)}`;
-  if (n < min) return `hako: 'hako ${path}' requires at least ${min} ${plural(min)}`;
-  return `hako: 'hako ${path}' requires at most ${max} ${plural(max)}`;
+  const head = `hako: 'hako ${path}'`;
+  if (min === max) return { msg: max === 0 ? `${head} accepts no arguments` : `${head} requires ${min} ${plural(min)}`, verb: 'Run' };
+  if (max === Infinity) return { msg: `${head} requires at least ${min} ${plural(min)}`, verb: 'See' };
+  if (min === 0) return { msg: `${head} requires at most ${max} ${plural(max)}`, verb: 'Run' };
+  return { msg: `${head} requires at least ${min} and at most ${max} ${plural(max)}`, verb: 'Run' };
 }
 
 async function runCommand(g: Globals): Promise<number> {
@@ -101,11 +109,12 @@ async function runCommand(g: Globals): Promise<number> {
     throw e;
   }
   if (parsed.help) {
+    if (parsed.helpShort) process.stdout.write('Flag shorthand -h has been deprecated, use --help\n');
     process.stdout.write(commandHelp(cmd, path));
     return 0;
   }
   const countErr = argCountError(cmd, path, parsed.args.length);
-  if (countErr) return usageFail(countErr, cmd, path, 1);
+  if (countErr) return usageFail(countErr.msg, cmd, path, 1, countErr.verb);
   const host = resolveHost(g.host);
   const ctx: Ctx = {
     client: new AutoStartClient(host, process.stderr),
@@ -116,20 +125,27 @@ async function runCommand(g: Globals): Promise<number> {
     debug: g.debug,
     path,
   };
-  return (await cmd.run(ctx, parsed.args, parsed.flags)) ?? 0;
+  try {
+    return (await cmd.run(ctx, parsed.args, parsed.flags)) ?? 0;
+  } catch (e) {
+    if (e instanceof UsageError) return usageFail(e.message, cmd, path);
+    throw e;
+  }
 }
 
 function exitStatus(e: unknown): number {
   if (e instanceof ExitError) return e.status;
   if (e instanceof UsageError) return 125;
-  const name = (e as Error)?.name;
-  if (name === 'ApiError') return 125;
-  if (name === 'TemplateError') return 1;
-  return name === 'ConnectError' ? 1 : 125;
+  // docker exits 1 for any other error; run and create say 125 themselves (ExitError)
+  return 1;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const g = parseGlobals(argv);
+  if (g === -1) {
+    process.stdout.write(await mainUsage());
+    return 0;
+  }
   if (typeof g === 'number') return g;
   try {
     return await runCommand(g);

@@ -30,6 +30,7 @@ const L = {
   kill: () => import('./commands/kill.js'),
   load: () => import('./commands/load.js'),
   logs: () => import('./commands/logs.js'),
+  ns: () => import('./commands/ns.js'),
   pause: () => import('./commands/pause.js'),
   port: () => import('./commands/port.js'),
   ps: () => import('./commands/ps.js'),
@@ -69,7 +70,7 @@ export const TOP: Record<string, Loader> = {
   attach: L.attach, build: L.build, commit: L.commit, cp: L.cp, create: L.create, diff: L.diff,
   events: L.events, exec: L.exec, login: L.login, logout: L.logout, pull: L.pull, push: L.push,
   export: L.export, history: L.history, images: L.images, import: L.import, info: L.info,
-  inspect: L.inspect, kill: L.kill, load: L.load, logs: L.logs, pause: L.pause, port: L.port,
+  inspect: L.inspect, kill: L.kill, load: L.load, logs: L.logs, ns: L.ns, pause: L.pause, port: L.port,
   ps: L.ps, rename: L.rename, restart: L.restart, rm: L.rm, rmi: L.rmi, run: L.run, save: L.save,
   start: L.start, stats: L.stats, stop: L.stop, tag: L.tag, top: L.top, unpause: L.unpause,
   update: L.update, version: L.version, wait: L.wait,
@@ -101,6 +102,7 @@ export const GROUPS: Record<string, Record<string, Loader>> = {
 };
 
 export const GROUP_SUMMARY: Record<string, string> = {
+  builder: 'Manage builds',
   container: 'Manage containers',
   image: 'Manage images',
   network: 'Manage networks',

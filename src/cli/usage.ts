@@ -1,42 +1,41 @@
-/** Top-level and management-command help texts, in docker's layout. */
-import { GROUP_SUMMARY } from './registry.js';
+/** Top-level and management-command help texts, in docker's layout (summaries from the commands). */
+import { GROUP_SUMMARY, TOP } from './registry.js';
+import type { Command } from './command.js';
 
-const COMMON = [
-  ['run', 'Create and run a new container from an image'],
-  ['exec', 'Execute a command in a running container'],
-  ['ps', 'List containers'],
-  ['images', 'List images'],
-  ['load', 'Load an image from a tar archive or STDIN'],
-  ['save', 'Save one or more images to a tar archive (streamed to STDOUT by default)'],
-  ['import', 'Import the contents from a tarball to create a filesystem image'],
-  ['version', 'Show the hako version information'],
-  ['info', 'Display system-wide information'],
-];
+type Loader = () => Promise<{ default: Command }>;
 
-const OTHER = [
-  'attach', 'cp', 'create', 'diff', 'events', 'export', 'history', 'inspect', 'kill', 'logs', 'pause',
-  'port', 'rename', 'restart', 'rm', 'rmi', 'start', 'stats', 'stop', 'tag', 'top', 'unpause', 'update', 'wait',
-];
+const COMMON = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'version', 'info'];
+/** Aliases docker does not list among a group's commands. */
+const HIDDEN_SUBS = new Set(['list', 'remove', 'ps']);
 
-export function mainUsage(): string {
-  const rows = (r: string[][]) => r.map(([n, d]) => `  ${n!.padEnd(12)}${d}`).join('\n');
-  return `
-Usage:  hako [OPTIONS] COMMAND
+async function rows(entries: [string, Loader | string][]): Promise<string> {
+  const out: string[] = [];
+  for (const [name, l] of entries) {
+    const summary = typeof l === 'string' ? l : (await l()).default.summary;
+    out.push(`  ${name.padEnd(12)}${summary}`);
+  }
+  return out.join('\n');
+}
+
+export async function mainUsage(): Promise<string> {
+  const others = Object.keys(TOP).filter((n) => !COMMON.includes(n)).sort();
+  return `Usage:  hako [OPTIONS] COMMAND
 
 A container engine that speaks the Docker Engine API
 
 Common Commands:
-${rows(COMMON)}
+${await rows(COMMON.map((n) => [n, TOP[n]!]))}
 
 Management Commands:
-${rows(Object.entries(GROUP_SUMMARY))}
+${await rows(Object.entries(GROUP_SUMMARY))}
 
 Commands:
-${OTHER.map((n) => `  ${n}`).join('\n')}
+${await rows(others.map((n) => [n, TOP[n]!]))}
 
 Global Options:
   -D, --debug              Enable debug mode
-  -H, --host string        Daemon socket to connect to (default $HAKO_HOST, $DOCKER_HOST, unix:///run/hako/hako.sock)
+  -H, --host string        Daemon socket to connect to (default $HAKO_HOST,
+                           $DOCKER_HOST, unix:///run/hako/hako.sock)
   -l, --log-level string   Set the logging level (ignored)
   -v, --version            Print version information and quit
 
@@ -44,14 +43,14 @@ Run 'hako COMMAND --help' for more information on a command.
 `;
 }
 
-export function groupUsage(group: string, summary: string, subs: string[]): string {
-  return `
-Usage:  hako ${group} COMMAND
+export async function groupUsage(group: string, summary: string, subs: Record<string, Loader>): Promise<string> {
+  const names = Object.keys(subs).filter((s) => !HIDDEN_SUBS.has(s)).sort();
+  return `Usage:  hako ${group} COMMAND
 
 ${summary}
 
 Commands:
-${[...new Set(subs)].map((s) => `  ${s}`).join('\n')}
+${await rows(names.map((n) => [n, subs[n]!]))}
 
 Run 'hako ${group} COMMAND --help' for more information on a command.
 `;

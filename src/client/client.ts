@@ -53,7 +53,7 @@ export class Client {
   /** A 2xx response (or 101 when upgrading), else ApiError. */
   async request(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
     const r = await this.raw(method, path, o);
-    if (r.status >= 200 && r.status < 300) return r;
+    if (r.status >= 200 && r.status < 400) return r; // as docker's client: 304 (already started/stopped) is no error
     if (o.upgrade && r.status === 101) return r;
     throw await toApiError(r);
   }

@@ -14,31 +14,35 @@ const PATHS: Record<Kind, (n: string, size: boolean) => [string, Record<string, 
 
 const NOUN: Record<Kind, string> = { container: 'container', image: 'image', network: 'network', volume: 'volume' };
 
-async function findOne(ctx: Ctx, name: string, kinds: Kind[], size: boolean): Promise<unknown | undefined> {
+/** The object, or the daemon's message when it has none of that name. */
+async function findOne(ctx: Ctx, name: string, kinds: Kind[], size: boolean): Promise<{ found: unknown } | { missing: string }> {
+  let message = '';
   for (const k of kinds) {
     const [path, query] = PATHS[k](name, size);
     try {
-      return await ctx.client.get(path, query);
+      return { found: await ctx.client.get(path, query) };
     } catch (e) {
       const st = (e as { status?: number }).status;
       if (st !== 404 && st !== 501) throw e;
+      message = (e as Error).message;
     }
   }
-  return undefined;
+  return { missing: message };
 }
 
-/** docker's inspect: prints what it found, then "Error: No such ...: x" for the rest (exit 1). */
+/**
+ * docker's inspect: prints what it found, then one line per missing name (exit 1): `inspect`
+ * says "Error: No such object: x", the typed ones (`image inspect` ...) relay the daemon.
+ */
 export async function inspectObjects(ctx: Ctx, names: string[], kinds: Kind[], format?: string, size = false): Promise<number> {
   const found: unknown[] = [];
   const missing: string[] = [];
   for (const n of names) {
     const v = await findOne(ctx, n, kinds, size);
-    if (v === undefined) missing.push(n);
-    else found.push(v);
+    if ('found' in v) found.push(v.found);
+    else missing.push(kinds.length === 1 && v.missing ? `Error response from daemon: ${v.missing}` : `Error: No such ${kinds.length === 1 ? NOUN[kinds[0]!] : 'object'}: ${n}`);
   }
   if (found.length || !format) ctx.out.write(formatInspect(found, format));
   if (!missing.length) return 0;
-  const noun = kinds.length === 1 ? NOUN[kinds[0]!] : 'object';
-  const msg = missing.map((n) => `Error: No such ${noun}: ${n}`).join('\n');
-  throw new ExitError(1, msg);
+  throw new ExitError(1, missing.join('\n'));
 }

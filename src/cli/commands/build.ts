@@ -1,8 +1,9 @@
+import { humanSize } from '../render/units.js';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import * as tar from 'tar-stream';
 import { IgnoreMatcher, readDockerignore } from '../../core/dockerignore.js';
 import { jsonLines } from '../../client/jsonlines.js';
@@ -108,6 +109,19 @@ const cmd: Command = {
       body = c.body;
       dockerfile = c.name;
     }
+    // docker reports the context it sent before the daemon's output
+    let sent = 0;
+    const quiet = bool(f, 'quiet');
+    body = body.pipe(new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        sent += chunk.length;
+        done(null, chunk);
+      },
+      flush(done) {
+        if (!quiet) ctx.out.write(`Sending build context to hako daemon  ${humanSize(sent)}\n`);
+        done();
+      },
+    }));
     const r = await ctx.client.request('POST', '/build', {
       query: {
         t: list(f, 'tag'), dockerfile, buildargs: buildArgs(list(f, 'build-arg')), labels: labels(list(f, 'label')),

@@ -1,11 +1,11 @@
-import { bool, str, type Command } from '../command.js';
+import { bool, str, type Command, templateFormatFlag } from '../command.js';
 import { inspectObjects } from './_inspect.js';
 
 const cmd: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Display detailed information on one or more containers',
   flags: [
-    { name: 'format', short: 'f', type: 'string', desc: 'Format output using a custom template', meta: 'string' },
+    { ...templateFormatFlag, short: 'f' },
     { name: 'size', short: 's', type: 'bool', desc: 'Display total file sizes' },
   ],
   minArgs: 1,

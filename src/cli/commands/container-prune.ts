@@ -11,7 +11,7 @@ const cmd: Command = {
   maxArgs: 0,
   async run(ctx, _args, f) {
     if (!bool(f, 'force') && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.'))) return 0;
-    const r = await ctx.client.post('/containers/prune', undefined, { filters: filtersJson(list(f, 'filter')) });
+    const r = await ctx.client.post('/containers/prune', undefined, { filters: filtersJson(list(f, 'filter'), '--filter') });
     const deleted = (r?.ContainersDeleted ?? []) as string[];
     if (deleted.length) ctx.out.write(`Deleted Containers:\n${deleted.map((d) => d + '\n').join('')}\n`);
     ctx.out.write(reclaimed(r?.SpaceReclaimed ?? 0));

@@ -33,6 +33,8 @@ async function toContainer(ctx: Ctx, src: string, c: string, dst: string): Promi
   let rename: string | undefined;
   const head = await ctx.client.raw('HEAD', `/containers/${encodeURIComponent(c)}/archive`, { query: { path: dst } });
   head.body.resume();
+  // docker: a destination that must be a directory (trailing /) has to exist
+  if (head.status === 404 && /\/$/.test(dst) && src !== '-') throw new ExitError(1, 'no such directory');
   const statHeader = head.headers['x-docker-container-path-stat'];
   const stat = statHeader ? JSON.parse(Buffer.from(statHeader, 'base64').toString()) : undefined;
   const isDir = stat && (stat.mode & 0x80000000) !== 0;

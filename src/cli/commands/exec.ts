@@ -1,4 +1,4 @@
-import { bool, list, str, type Command } from '../command.js';
+import { ExitError, bool, list, str, type Command } from '../command.js';
 import { attachStreams, parseDetachKeys } from '../runopts/attach.js';
 import { parseEnv } from '../runopts/create-body.js';
 
@@ -23,6 +23,8 @@ const cmd: Command = {
     const tty = bool(f, 'tty');
     const stdin = bool(f, 'interactive');
     const detach = bool(f, 'detach');
+    // docker checks the terminal before it creates anything
+    if (!detach && tty && stdin && !ctx.stdin.isTTY) throw new ExitError(1, 'the input device is not a TTY');
     const size = tty && ctx.out.rows ? [ctx.out.rows, ctx.out.columns] : undefined;
     const { Id } = await ctx.client.post(`/containers/${encodeURIComponent(name!)}/exec`, {
       User: str(f, 'user'), Privileged: bool(f, 'privileged'), Tty: tty, AttachStdin: stdin && !detach,

@@ -10,7 +10,7 @@ const cmd: Command = {
     formatFlag,
     { name: 'human', short: 'H', type: 'bool', desc: 'Print sizes and dates in human readable format', default: true },
     noTruncFlag,
-    quietFlag('image IDs'),
+    quietFlag('image IDs', 'show'),
   ],
   minArgs: 1,
   maxArgs: 1,
@@ -20,7 +20,7 @@ const cmd: Command = {
     ctx.out.write(
       formatList(rows, {
         format: str(f, 'format'),
-        table: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+        table: `table {{.ID}}\t${f.human !== false ? '{{.CreatedSince}}' : '{{.CreatedAt}}'}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`,
         isQuiet: bool(f, 'quiet'),
         headers: { ID: 'IMAGE', CreatedBy: 'CREATED BY' },
       }),

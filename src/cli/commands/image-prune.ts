@@ -17,7 +17,7 @@ const cmd: Command = {
       : 'WARNING! This will remove all dangling images.';
     if (!bool(f, 'force') && !(await confirm(ctx, warning))) return 0;
     const filters = [...list(f, 'filter'), `dangling=${all ? 'false' : 'true'}`];
-    const r = await ctx.client.post('/images/prune', undefined, { filters: filtersJson(filters) });
+    const r = await ctx.client.post('/images/prune', undefined, { filters: filtersJson(filters, '--filter') });
     const deleted = (r?.ImagesDeleted ?? []) as Record<string, string>[];
     if (deleted.length) {
       ctx.out.write('Deleted Images:\n');

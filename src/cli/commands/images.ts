@@ -15,7 +15,7 @@ const cmd: Command = {
     filterFlag,
     formatFlag,
     noTruncFlag,
-    quietFlag('image IDs'),
+    quietFlag('image IDs', 'show'),
   ],
   maxArgs: 1,
   async run(ctx, args, f) {

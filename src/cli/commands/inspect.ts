@@ -1,15 +1,15 @@
-import { ExitError, bool, str, type Command } from '../command.js';
+import { ExitError, bool, str, type Command, templateFormatFlag } from '../command.js';
 import { inspectObjects, type Kind } from './_inspect.js';
 
 const ALL: Kind[] = ['container', 'image', 'network', 'volume'];
 
 const cmd: Command = {
   usage: '[OPTIONS] NAME|ID [NAME|ID...]',
-  summary: 'Return low-level information on Docker objects',
+  summary: 'Return low-level information on hako objects',
   flags: [
-    { name: 'format', short: 'f', type: 'string', desc: 'Format output using a custom template', meta: 'string' },
+    { ...templateFormatFlag, short: 'f' },
     { name: 'size', short: 's', type: 'bool', desc: 'Display total file sizes if the type is container' },
-    { name: 'type', type: 'string', desc: 'Return JSON for specified type', meta: 'string' },
+    { name: 'type', type: 'string', desc: 'Only inspect objects of the given type', meta: 'string' },
   ],
   minArgs: 1,
   async run(ctx, args, f) {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { jsonLines } from '../../client/jsonlines.js';
 import { readAll } from '../../client/client.js';
-import { ExitError, bool, str, type Command } from '../command.js';
+import { ExitError, bool, openErrorText, str, type Command } from '../command.js';
 import { displayJSONMessages } from '../render/progress.js';
 
 const cmd: Command = {
@@ -18,7 +18,7 @@ const cmd: Command = {
     const file = str(f, 'input');
     if (!file && ctx.stdin.isTTY) throw new ExitError(1, 'requested load from stdin, but stdin is empty');
     const input: Readable = file ? createReadStream(file) : ctx.stdin;
-    if (file) await new Promise<void>((res, rej) => input.once('open', () => res()).once('error', rej));
+    if (file) await new Promise<void>((res, rej) => input.once('open', () => res()).once('error', (e) => rej(new ExitError(1, openErrorText(file, e)))));
     const tty = !!ctx.out.isTTY;
     const quiet = bool(f, 'quiet') || !tty;
     const r = await ctx.client.request('POST', '/images/load', {

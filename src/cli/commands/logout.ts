@@ -4,13 +4,13 @@ import { removeAuth, serverKey } from './_auth.js';
 const cmd: Command = {
   usage: '[SERVER]',
   summary: 'Log out from a registry',
-  aliases: ['hako logout'],
   flags: [],
   maxArgs: 1,
   async run(ctx, [server]) {
+    // docker 28 says it removes them whether or not there were any
     const key = serverKey(server);
-    if (!removeAuth(key)) ctx.out.write(`Not logged in to ${key}\n`);
-    else ctx.out.write(`Removing login credentials for ${key}\n`);
+    ctx.out.write(`Removing login credentials for ${key}\n`);
+    removeAuth(key);
   },
 };
 export default cmd;

@@ -1,11 +1,11 @@
-import { str, type Command } from '../command.js';
+import { str, type Command, templateFormatFlag } from '../command.js';
 import { inspectObjects } from './_inspect.js';
 
 const cmd: Command = {
   usage: '[OPTIONS] NETWORK [NETWORK...]',
   summary: 'Display detailed information on one or more networks',
   flags: [
-    { name: 'format', short: 'f', type: 'string', desc: 'Format output using a custom template', meta: 'string' },
+    { ...templateFormatFlag, short: 'f' },
     { name: 'verbose', short: 'v', type: 'bool', desc: 'Verbose output for diagnostics' },
   ],
   minArgs: 1,

@@ -14,7 +14,7 @@ const cmd: Command = {
     if (want) {
       const key = want.includes('/') ? want : `${want}/tcp`;
       const binds = ports[key];
-      if (!binds?.length) throw new ExitError(1, `Error: No public port '${key}' published for ${name}`);
+      if (!binds?.length) throw new ExitError(1, `Error: No public port '${want}' published for ${name}`);
       for (const b of binds) ctx.out.write(`${fmt(b)}\n`);
       return;
     }

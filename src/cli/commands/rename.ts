@@ -1,4 +1,4 @@
-import type { Command } from '../command.js';
+import { ExitError, errorText, type Command } from '../command.js';
 
 const cmd: Command = {
   usage: 'CONTAINER NEW_NAME',
@@ -8,7 +8,12 @@ const cmd: Command = {
   minArgs: 2,
   maxArgs: 2,
   async run(ctx, [c, name]) {
-    await ctx.client.post(`/containers/${encodeURIComponent(c!)}/rename`, undefined, { name });
+    try {
+      await ctx.client.post(`/containers/${encodeURIComponent(c!)}/rename`, undefined, { name });
+    } catch (e) {
+      ctx.err.write(`${errorText(e)}\n`);
+      throw new ExitError(1, `Error: failed to rename container named ${c}`);
+    }
   },
 };
 export default cmd;

@@ -1,7 +1,8 @@
 import { ExitError, bool, str, type Command, type Ctx } from '../command.js';
 import { CONTAINER_FLAGS, RUN_ONLY_FLAGS } from '../runopts/flags.js';
 import { buildCreate } from '../runopts/create-body.js';
-import { createContainer, startErrorStatus } from '../runopts/create.js';
+import { EXTRA_CONTAINER_FLAGS, applyExtraOptions, dockerHelp } from '../runopts/docker-options.js';
+import { createContainer, optionError, runError } from '../runopts/create.js';
 import { attachStreams, parseDetachKeys } from '../runopts/attach.js';
 import type { FlagValues } from '../flags.js';
 
@@ -9,7 +10,11 @@ async function runAttached(ctx: Ctx, id: string, f: FlagValues): Promise<number>
   const tty = bool(f, 'tty');
   const stdin = bool(f, 'interactive');
   const path = `/containers/${id}`;
-  const hj = await ctx.client.hijack(`${path}/attach`, { query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1, detachKeys: str(f, 'detach-keys') } });
+  // -a picks the streams; without it docker attaches stdout and stderr
+  const a = ((f.attach as string[] | undefined) ?? []).map((x) => x.toLowerCase());
+  const out = !a.length || a.includes('stdout') ? 1 : 0;
+  const err = !a.length || a.includes('stderr') ? 1 : 0;
+  const hj = await ctx.client.hijack(`${path}/attach`, { query: { stream: 1, stdin: stdin ? 1 : 0, stdout: out, stderr: err, detachKeys: str(f, 'detach-keys') } });
   const session = attachStreams(ctx, hj.socket, { tty, stdin, resizePath: `${path}/resize`, detachKeys: parseDetachKeys(str(f, 'detach-keys')) });
   const wait = ctx.client.post(`${path}/wait`, undefined, { condition: bool(f, 'rm') ? 'removed' : 'next-exit' });
   wait.catch(() => undefined);
@@ -17,9 +22,8 @@ async function runAttached(ctx: Ctx, id: string, f: FlagValues): Promise<number>
     await ctx.client.post(`${path}/start`);
   } catch (e) {
     session.close();
-    ctx.err.write(`hako: Error response from daemon: ${(e as Error).message}.\n`);
     if (bool(f, 'rm')) await wait.catch(() => undefined);
-    return startErrorStatus((e as Error).message);
+    throw runError(e, ctx.path);
   }
   session.begin();
   if (!bool(f, 'sig-proxy') || tty) {
@@ -37,7 +41,7 @@ const cmd: Command = {
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
   summary: 'Create and run a new container from an image',
   aliases: ['hako container run', 'hako run'],
-  flags: [...CONTAINER_FLAGS, ...RUN_ONLY_FLAGS],
+  flags: dockerHelp([...CONTAINER_FLAGS, ...EXTRA_CONTAINER_FLAGS, ...RUN_ONLY_FLAGS]),
   stopAtPositional: true,
   minArgs: 1,
   async run(ctx, args, f) {
@@ -45,19 +49,21 @@ const cmd: Command = {
     let req;
     try {
       req = buildCreate(f, args, process.env, detach);
+      applyExtraOptions(f, req.body);
     } catch (e) {
-      throw new ExitError(125, `hako: ${(e as Error).message}.\nSee 'hako run --help'.`);
+      throw optionError(e, ctx.path);
     }
     if (!detach && bool(f, 'tty') && bool(f, 'interactive') && !ctx.stdin.isTTY) {
       throw new ExitError(1, 'the input device is not a TTY');
     }
-    const id = await createContainer(ctx, req, bool(f, 'quiet'));
+    const id = await createContainer(ctx, req, bool(f, 'quiet')).catch((e) => {
+      throw runError(e, ctx.path);
+    });
     if (!detach) return runAttached(ctx, id, f);
     try {
       await ctx.client.post(`/containers/${id}/start`);
     } catch (e) {
-      ctx.err.write(`hako: Error response from daemon: ${(e as Error).message}.\n`);
-      return startErrorStatus((e as Error).message);
+      throw runError(e, ctx.path);
     }
     ctx.out.write(`${id}\n`);
   },

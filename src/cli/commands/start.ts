@@ -1,4 +1,4 @@
-import { bool, forEach, str, type Command } from '../command.js';
+import { ExitError, bool, forEach, str, type Command } from '../command.js';
 import { attachStreams, parseDetachKeys } from '../runopts/attach.js';
 import { startErrorStatus } from '../runopts/create.js';
 
@@ -14,10 +14,20 @@ const cmd: Command = {
   minArgs: 1,
   async run(ctx, args, f) {
     const attach = bool(f, 'attach') || bool(f, 'interactive');
-    if (!attach) return forEach(ctx, args, async (n) => {
-      await ctx.client.post(`/containers/${encodeURIComponent(n)}/start`);
-      ctx.out.write(`${n}\n`);
-    });
+    if (!attach) {
+      const failed: string[] = [];
+      await forEach(ctx, args, async (n) => {
+        try {
+          await ctx.client.post(`/containers/${encodeURIComponent(n)}/start`);
+        } catch (e) {
+          failed.push(n);
+          throw e;
+        }
+        ctx.out.write(`${n}\n`);
+      });
+      if (failed.length) throw new ExitError(1, `Error: failed to start containers: ${failed.join(', ')}`);
+      return 0;
+    }
     const info = await ctx.client.get(`/containers/${encodeURIComponent(args[0]!)}/json`);
     const path = `/containers/${info.Id}`;
     const tty = !!info.Config?.Tty;

@@ -6,7 +6,8 @@ import { truncId } from '../render/contexts.js';
 const TABLE = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
 
 /** docker's stats calculations (cgroup v1 and v2 shapes). */
-export function statsRow(s: Record<string, any>, trunc: boolean): Record<string, string> {
+/** `container` is what the user named it by (docker's Container field), else its ID. */
+export function statsRow(s: Record<string, any>, trunc: boolean, container?: string): Record<string, string> {
   const cpu = s.cpu_stats ?? {};
   const pre = s.precpu_stats ?? {};
   const cpuDelta = (cpu.cpu_usage?.total_usage ?? 0) - (pre.cpu_usage?.total_usage ?? 0);
@@ -26,7 +27,7 @@ export function statsRow(s: Record<string, any>, trunc: boolean): Record<string,
   const id = String(s.id ?? '');
   return {
     ID: trunc ? truncId(id) : id,
-    Container: trunc ? truncId(id) : id,
+    Container: container ?? (trunc ? truncId(id) : id),
     Name: String(s.name ?? '').replace(/^\//, '') || '--',
     CPUPerc: `${cpuPerc.toFixed(2)}%`,
     MemUsage: `${bytesSize(used)} / ${bytesSize(limit)}`,
@@ -37,8 +38,8 @@ export function statsRow(s: Record<string, any>, trunc: boolean): Record<string,
   };
 }
 
-async function snapshot(ctx: Ctx, names: string[], trunc: boolean): Promise<Record<string, string>[]> {
-  return Promise.all(names.map(async (n) => statsRow(await ctx.client.get(`/containers/${encodeURIComponent(n)}/stats`, { stream: 0 }), trunc)));
+async function snapshot(ctx: Ctx, names: string[], trunc: boolean, named: boolean): Promise<Record<string, string>[]> {
+  return Promise.all(names.map(async (n) => statsRow(await ctx.client.get(`/containers/${encodeURIComponent(n)}/stats`, { stream: 0 }), trunc, named ? n : undefined)));
 }
 
 const cmd: Command = {
@@ -49,14 +50,14 @@ const cmd: Command = {
     { name: 'all', short: 'a', type: 'bool', desc: 'Show all containers (default shows just running)' },
     formatFlag,
     { name: 'no-stream', type: 'bool', desc: 'Disable streaming stats and only pull the first result' },
-    noTruncFlag,
+    { ...noTruncFlag, desc: 'Do not truncate output' },
   ],
   async run(ctx, args, f) {
     const trunc = !bool(f, 'no-trunc');
     const fmt = { format: str(f, 'format'), table: TABLE, headers: { ID: 'CONTAINER ID', Container: 'CONTAINER', Name: 'NAME' } };
     for (;;) {
       const names = args.length ? args : ((await ctx.client.get('/containers/json', { all: bool(f, 'all') ? 1 : undefined })) as any[]).map((c) => c.Id as string);
-      const rows = await snapshot(ctx, names, trunc);
+      const rows = await snapshot(ctx, names, trunc, args.length > 0);
       if (bool(f, 'no-stream')) return void ctx.out.write(formatList(rows, fmt));
       ctx.out.write(`\x1b[2J\x1b[H${formatList(rows, fmt)}`);
       await new Promise((r) => setTimeout(r, 1000));

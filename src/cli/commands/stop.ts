@@ -4,12 +4,12 @@ const cmd: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Stop one or more running containers',
   aliases: ['hako container stop', 'hako stop'],
-  flags: [{ name: 'signal', short: 's', type: 'string', desc: 'Signal to send to the container', meta: 'string' }, { name: 'time', short: 't', type: 'int', desc: 'Seconds to wait before killing the container', meta: 'int' }],
+  flags: [{ name: 'signal', short: 's', type: 'string', desc: 'Signal to send to the container', meta: 'string' }, { name: 'timeout', short: 't', type: 'int', desc: 'Seconds to wait before killing the container', meta: 'int' }, { name: 'time', type: 'int', desc: 'Seconds to wait before killing the container (deprecated: use --timeout)', hidden: true }],
   minArgs: 1,
   async run(ctx, args, f) {
     void str; void int; void bool;
     return forEach(ctx, args, async (n) => {
-      await ctx.client.post(`/containers/${encodeURIComponent(n)}/stop`, undefined, { signal: str(f, 'signal'), t: int(f, 'time') });
+      await ctx.client.post(`/containers/${encodeURIComponent(n)}/stop`, undefined, { signal: str(f, 'signal'), t: int(f, 'timeout') ?? int(f, 'time') });
       ctx.out.write(`${n}\n`);
     });
   },

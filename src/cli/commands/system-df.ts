@@ -1,7 +1,7 @@
 import { bool, formatFlag, str, type Command } from '../command.js';
 import { formatList } from '../format/formatter.js';
 import { humanSize } from '../render/units.js';
-import { imageRows, truncId, type ImageSummary } from '../render/contexts.js';
+import { ellipsis, imageRows, truncId, type ImageSummary } from '../render/contexts.js';
 import { ago } from '../render/units.js';
 
 type DF = {
@@ -40,7 +40,7 @@ function verbose(df: DF): string {
   let out = 'Images space usage:\n\n';
   out += formatList(imgs, { table: 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}', headers: { ID: 'IMAGE ID' } });
   const cs = (df.Containers ?? []).map((c) => ({
-    ID: truncId(c.Id), Image: c.Image, Command: JSON.stringify(c.Command ?? ''), LocalVolumes: String(c.Mounts?.filter((m: any) => m.Type === 'volume').length ?? 0),
+    ID: truncId(c.Id), Image: c.Image, Command: JSON.stringify(ellipsis(String(c.Command ?? ''), 20)), LocalVolumes: String(c.Mounts?.filter((m: any) => m.Type === 'volume').length ?? 0),
     Size: humanSize(c.SizeRw ?? 0), RunningFor: ago(c.Created), Status: c.Status, Names: (c.Names ?? []).map((n: string) => n.replace(/^\//, '')).join(','),
   }));
   out += '\nContainers space usage:\n\n';
@@ -48,7 +48,7 @@ function verbose(df: DF): string {
   const vs = (df.Volumes ?? []).map((v) => ({ Name: v.Name, Links: String(v.UsageData?.RefCount ?? 0), Size: humanSize(Math.max(0, v.UsageData?.Size ?? 0)) }));
   out += '\nLocal Volumes space usage:\n\n';
   out += formatList(vs, { table: 'table {{.Name}}\t{{.Links}}\t{{.Size}}', headers: { Name: 'VOLUME NAME' } });
-  out += '\nBuild cache usage: 0B\n';
+  out += `\nBuild cache usage: ${humanSize((df.BuildCache ?? []).reduce((a, b) => a + (b.Size ?? 0), 0))}\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n`;
   return out;
 }
 

@@ -13,7 +13,7 @@ const cmd: Command = {
     try {
       ref = parseNormalizedNamed(dst!);
     } catch (e) {
-      throw new ExitError(1, `Error parsing reference: "${dst}" is not a valid repository/tag: ${(e as Error).message}`);
+      throw new ExitError(1, `Error parsing reference: "${dst}" is not a valid repository/tag: ${(e as Error).message.replace(/repository name \(([^/)]+)\) must be lowercase/, 'repository name (library/$1) must be lowercase')}`);
     }
     if (ref.digest) throw new ExitError(1, 'refusing to create a tag with a digest reference');
     await ctx.client.post(`/images/${encodeURIComponent(src!)}/tag`, undefined, { repo: familiarName(ref), tag: ref.tag });

@@ -1,5 +1,5 @@
 import { API_VERSION } from '../../core/docker.js';
-import { formatFlag, str, type Command } from '../command.js';
+import { templateFormatFlag, str, type Command } from '../command.js';
 import { compile } from '../format/exec.js';
 import { preFormat } from '../format/formatter.js';
 import { CLI_VERSION, CLI_COMMIT } from '../version-info.js';
@@ -34,6 +34,16 @@ function clientText(c: ReturnType<typeof clientInfo>): string {
 `;
 }
 
+/** docker's reformatDate: an RFC 3339 time as Go's ANSIC layout in local time ("Mon Jan  2 15:04:05 2006"). */
+function ansic(t: string): string {
+  const d = new Date(t);
+  if (!t || Number.isNaN(d.getTime())) return t;
+  const p = (n: number) => String(n).padStart(2, '0');
+  const day = d.toLocaleString('en-US', { weekday: 'short' });
+  const mon = d.toLocaleString('en-US', { month: 'short' });
+  return `${day} ${mon} ${String(d.getDate()).padStart(2, ' ')} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${d.getFullYear()}`;
+}
+
 function componentText(comp: Server): string {
   const d = (comp.Details ?? {}) as Record<string, string>;
   if (comp.Name === 'Engine') {
@@ -42,7 +52,7 @@ function componentText(comp: Server): string {
   API version:      ${d.ApiVersion ?? ''} (minimum version ${d.MinAPIVersion ?? ''})
   Go version:       ${d.GoVersion ?? ''}
   Git commit:       ${d.GitCommit ?? ''}
-  Built:            ${d.BuildTime ?? ''}
+  Built:            ${ansic(d.BuildTime ?? '')}
   OS/Arch:          ${d.Os ?? ''}/${d.Arch ?? ''}
   Experimental:     ${d.Experimental ?? 'false'}
 `;
@@ -62,7 +72,7 @@ function serverText(s: Server): string {
 const cmd: Command = {
   usage: '[OPTIONS]',
   summary: 'Show the hako version information',
-  flags: [{ ...formatFlag, short: 'f' }],
+  flags: [{ ...templateFormatFlag, short: 'f' }],
   maxArgs: 0,
   async run(ctx, _args, f) {
     const client = clientInfo(ctx.host);

@@ -15,7 +15,7 @@ const cmd: Command = {
     if (!bool(f, 'force') && !(await confirm(ctx, warning))) return 0;
     const filters = list(f, 'filter');
     if (bool(f, 'all')) filters.push('all=true');
-    const r = await ctx.client.post('/volumes/prune', undefined, { filters: filtersJson(filters) });
+    const r = await ctx.client.post('/volumes/prune', undefined, { filters: filtersJson(filters, '--filter') });
     const deleted = (r?.VolumesDeleted ?? []) as string[];
     if (deleted.length) ctx.out.write(`Deleted Volumes:\n${deleted.map((d) => d + '\n').join('')}\n`);
     ctx.out.write(reclaimed(r?.SpaceReclaimed ?? 0));

@@ -4,6 +4,7 @@
  */
 import { compile } from './exec.js';
 import { tabwrite } from '../render/tabwriter.js';
+import { GO_MARSHALLED } from './funcs.js';
 
 /** Header names docker prints for the fields of its list contexts. */
 export const HEADERS: Record<string, string> = {
@@ -27,7 +28,7 @@ export const HEADERS: Record<string, string> = {
   Digest: 'DIGEST',
   SharedSize: 'SHARED SIZE',
   UniqueSize: 'UNIQUE SIZE',
-  VirtualSize: 'VIRTUAL SIZE',
+  VirtualSize: 'SIZE',
   Containers: 'CONTAINERS',
   CreatedBy: 'CREATED BY',
   Comment: 'COMMENT',
@@ -61,7 +62,8 @@ export function headerContext(overrides: Record<string, string> = {}): unknown {
     {},
     {
       has: () => true,
-      get: (_t, p) => (typeof p === 'string' ? (overrides[p] ?? HEADERS[p] ?? defaultHeader(p)) : undefined),
+      // {{.Label "k"}} heads its column with k, as docker's header context does
+      get: (_t, p) => (p === 'Label' ? (k: string) => k : typeof p === 'string' ? (overrides[p] ?? HEADERS[p] ?? defaultHeader(p)) : undefined),
     },
   );
 }
@@ -94,9 +96,17 @@ export function formatList(items: unknown[], o: ListFormat): string {
   if (o.isQuiet && !o.format) format = o.quiet ?? '{{.ID}}';
   if (format === 'json') format = '{{json .}}';
   const tmpl = compile(preFormat(format));
+  // docker marshals a list context as a Go map: `{{json .}}` lists its keys sorted
+  items = items.map(sortedKeys);
   if (!isTable(format)) return items.map((it) => tmpl.execute(it) + '\n').join('');
   const lines = [tmpl.execute(headerContext(o.headers)), ...items.map((it) => tmpl.execute(it))];
   return tabwrite(lines.join('\n')) + '\n';
+}
+
+function sortedKeys(it: unknown): unknown {
+  if (!it || typeof it !== 'object' || Array.isArray(it) || Object.getPrototypeOf(it) !== Object.prototype) return it;
+  const o = it as Record<string, unknown>;
+  return Object.assign(Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]])), { [GO_MARSHALLED]: true });
 }
 
 /** `inspect -f`: one rendering per item; without a format, indented JSON like docker. */

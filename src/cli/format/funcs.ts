@@ -31,9 +31,17 @@ export function goPrint(v: unknown): string {
   return `map[${keys.map((k) => `${k}:${goPrint(o[k])}`).join(' ')}]`;
 }
 
+/**
+ * Marks a list row (ps, images ...): docker marshals those with Go's json.Marshal, which
+ * escapes <, > and & (`{{json .}}` shows "\u003e" in "8080->80/tcp"); other values not.
+ */
+export const GO_MARSHALLED = Symbol('goMarshalled');
+
 function toJson(v: unknown): string {
   if (v === MISSING || v === undefined) return 'null';
-  return JSON.stringify(v);
+  const s = JSON.stringify(v);
+  if (!(v && typeof v === 'object' && GO_MARSHALLED in v)) return s;
+  return s.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function quote(s: string): string {

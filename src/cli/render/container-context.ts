@@ -10,36 +10,50 @@ export interface Port {
   Type: string;
 }
 
-function portKey(p: Port): string {
-  return `${p.IP ?? ''}|${p.Type}|${p.PublicPort ? 'pub' : 'priv'}`;
+function comparePorts(a: Port, b: Port): number {
+  if (a.PrivatePort !== b.PrivatePort) return a.PrivatePort - b.PrivatePort;
+  if ((a.IP ?? '') !== (b.IP ?? '')) return (a.IP ?? '') < (b.IP ?? '') ? -1 : 1;
+  if ((a.PublicPort ?? 0) !== (b.PublicPort ?? 0)) return (a.PublicPort ?? 0) - (b.PublicPort ?? 0);
+  return a.Type < b.Type ? -1 : a.Type > b.Type ? 1 : 0;
 }
 
-/** docker's DisplayablePorts: groups consecutive ports into ranges, sorted. */
+function formGroup(key: string, first: number, last: number): string {
+  const slash = key.lastIndexOf('/');
+  const ip = slash >= 0 ? key.slice(0, slash) : '';
+  const type = slash >= 0 ? key.slice(slash + 1) : key;
+  const range = first === last ? `${first}` : `${first}-${last}`;
+  return `${ip ? `${ip}:${range}->${range}` : range}/${type}`;
+}
+
+/**
+ * docker's DisplayablePorts: sorted by private port; ports published on their own number (or
+ * not published) grouped into ranges, in the order their groups appear; then every mapping
+ * to another host port, one by one.
+ */
 export function displayablePorts(ports: Port[] | null | undefined): string {
-  const groups = new Map<string, Port[]>();
-  for (const p of ports ?? []) (groups.get(portKey(p)) ?? groups.set(portKey(p), []).get(portKey(p))!).push(p);
-  const out: string[] = [];
-  for (const list of groups.values()) {
-    list.sort((a, b) => (a.PublicPort ?? a.PrivatePort) - (b.PublicPort ?? b.PrivatePort));
-    let start = 0;
-    for (let i = 1; i <= list.length; i++) {
-      const prev = list[i - 1]!;
-      const cur = list[i];
-      const consecutive = cur && cur.PrivatePort === prev.PrivatePort + 1 && (!prev.PublicPort || cur.PublicPort === prev.PublicPort + 1);
-      if (consecutive) continue;
-      out.push(portRange(list[start]!, prev));
-      start = i;
+  const groups = new Map<string, { first: number; last: number }>();
+  const result: string[] = [];
+  const mappings: string[] = [];
+  for (const p of [...(ports ?? [])].sort(comparePorts)) {
+    const cur = p.PrivatePort;
+    let key = p.Type;
+    if (p.IP) {
+      if (p.PublicPort !== cur) {
+        mappings.push(`${p.IP.includes(':') ? `[${p.IP}]` : p.IP}:${p.PublicPort}->${cur}/${p.Type}`);
+        continue;
+      }
+      key = `${p.IP}/${p.Type}`;
+    }
+    const g = groups.get(key);
+    if (!g) groups.set(key, { first: cur, last: cur });
+    else if (cur === g.last + 1) g.last = cur;
+    else {
+      result.push(formGroup(key, g.first, g.last));
+      groups.set(key, { first: cur, last: cur });
     }
   }
-  return out.sort().join(', ');
-}
-
-function portRange(first: Port, last: Port): string {
-  const priv = first.PrivatePort === last.PrivatePort ? `${first.PrivatePort}` : `${first.PrivatePort}-${last.PrivatePort}`;
-  if (!first.PublicPort) return `${priv}/${first.Type}`;
-  const pub = first.PublicPort === last.PublicPort ? `${first.PublicPort}` : `${first.PublicPort}-${last.PublicPort}`;
-  const ip = first.IP ? (first.IP.includes(':') ? `[${first.IP}]:` : `${first.IP}:`) : '';
-  return `${ip}${pub}->${priv}/${first.Type}`;
+  for (const [key, g] of groups) result.push(formGroup(key, g.first, g.last));
+  return [...result, ...mappings].join(', ');
 }
 
 export function containerRow(c: Record<string, any>, trunc: boolean): Record<string, unknown> {
@@ -62,5 +76,6 @@ export function containerRow(c: Record<string, any>, trunc: boolean): Record<str
     Mounts: ((c.Mounts ?? []) as any[]).map((m) => (m.Name ? (trunc ? ellipsis(m.Name, 15) : m.Name) : m.Source)).join(','),
     LocalVolumes: String(((c.Mounts ?? []) as any[]).filter((m) => m.Driver === 'local').length),
     Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort().join(','),
+    Platform: null,
   };
 }

@@ -34,11 +34,10 @@ function imageRow(img: ImageSummary, repo: string, tag: string, digest: string, 
     CreatedSince: img.Created ? ago(img.Created) : 'N/A',
     CreatedAt: goTimeString(img.Created),
     Size: humanSize(img.Size, 3),
-    VirtualSize: humanSize(img.VirtualSize ?? img.Size, 3),
+    VirtualSize: humanSize(img.VirtualSize ?? img.Size, 4),
     SharedSize: img.SharedSize === undefined || img.SharedSize < 0 ? 'N/A' : humanSize(img.SharedSize, 3),
     UniqueSize: img.SharedSize === undefined || img.SharedSize < 0 ? 'N/A' : humanSize(img.Size - img.SharedSize, 3),
     Containers: img.Containers === undefined || img.Containers < 0 ? 'N/A' : String(img.Containers),
-    Labels: Object.entries(img.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
   };
 }
 
@@ -102,6 +101,5 @@ export function historyRow(h: HistoryItem, trunc: boolean, human: boolean): Reco
     CreatedBy: trunc ? ellipsis(createdBy, 45) : createdBy,
     Size: human ? humanSize(h.Size, 3) : String(h.Size),
     Comment: h.Comment,
-    Tags: (h.Tags ?? []).join(', '),
   };
 }

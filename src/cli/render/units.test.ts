@@ -70,7 +70,13 @@ test('ports column', () => {
     { IP: '0.0.0.0', PrivatePort: 81, PublicPort: 8081, Type: 'tcp' },
     { PrivatePort: 53, Type: 'udp' },
     { IP: '::', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' },
-  ]), '0.0.0.0:8080-8081->80-81/tcp, 53/udp, [::]:8080->80/tcp');
+  ]), '53/udp, 0.0.0.0:8080->80/tcp, [::]:8080->80/tcp, 0.0.0.0:8081->81/tcp');
+  // docker groups only ports published on their own number (checked against docker 28's ps)
+  assert.equal(displayablePorts([
+    { IP: '127.0.0.1', PrivatePort: 91, PublicPort: 91, Type: 'tcp' },
+    { IP: '127.0.0.1', PrivatePort: 90, PublicPort: 90, Type: 'tcp' },
+    { PrivatePort: 7, Type: 'tcp' },
+  ]), '7/tcp, 127.0.0.1:90-91->90-91/tcp');
 });
 
 test('durations and timestamps', () => {

@@ -24,6 +24,17 @@ const strs = (f: FlagValues, k: string): string[] => (f[k] as string[] | undefin
 const str = (f: FlagValues, k: string): string | undefined => (f[k] === undefined ? undefined : String(f[k]));
 const orNull = <T>(a: T[]): T[] | undefined => (a.length ? a : undefined);
 
+/** A file's text; a failure in Go's words ("open F: no such file or directory"). */
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory' };
+    throw new Error(`open ${file}: ${why[code ?? ''] ?? (e as Error).message}`);
+  }
+}
+
 export function parseEnv(f: FlagValues, env: NodeJS.ProcessEnv): string[] {
   const out: string[] = [];
   const add = (kv: string) => {
@@ -31,7 +42,7 @@ export function parseEnv(f: FlagValues, env: NodeJS.ProcessEnv): string[] {
     else if (env[kv] !== undefined) out.push(`${kv}=${env[kv]}`);
   };
   for (const file of strs(f, 'env-file')) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
+    for (const line of readText(file).split('\n')) {
       const t = line.replace(/^\s+/, '');
       if (t && !t.startsWith('#')) add(t.replace(/\r$/, ''));
     }
@@ -41,15 +52,15 @@ export function parseEnv(f: FlagValues, env: NodeJS.ProcessEnv): string[] {
 }
 
 export function parseRestart(s: string): RestartPolicy {
+  // the name and the count's use are the daemon's to judge, as with docker's CLI
   const [name, count] = s.split(':');
-  if (!['no', 'always', 'unless-stopped', 'on-failure', ''].includes(name!)) throw new Error(`invalid restart policy ${name}`);
-  if (count !== undefined && name !== 'on-failure') throw new Error(`invalid restart policy format: maximum retry count can only be used with 'on-failure'`);
+  if (count !== undefined && !/^\d+$/.test(count)) throw new Error(`invalid restart policy format: maximum retry count must be an integer`);
   return { Name: name as RestartPolicy['Name'], MaximumRetryCount: count ? Number(count) : 0 };
 }
 
 export function parseUlimit(s: string): Ulimit {
   const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(s);
-  if (!m) throw new Error(`invalid ulimit argument: ${s}`);
+  if (!m) throw new Error(`invalid argument "${s}" for "--ulimit" flag: invalid ulimit argument: ${s}`);
   const soft = Number(m[2]);
   return { Name: m[1]!, Soft: soft, Hard: m[3] !== undefined ? Number(m[3]) : soft };
 }
@@ -60,6 +71,12 @@ function parseDevice(s: string) {
   let p = perms ?? 'rwm';
   if (ctr && /^[rwm]+$/.test(ctr) && perms === undefined) (inCtr = host!), (p = ctr);
   return { PathOnHost: host!, PathInContainer: inCtr, CgroupPermissions: p };
+}
+
+/** docker's normalizeCapabilities: upper case, CAP_ prefixed (ALL kept), each once. */
+function capabilities(list: string[]): string[] {
+  const norm = list.map((c) => c.trim().toUpperCase()).map((c) => (c === 'ALL' || c.startsWith('CAP_') ? c : `CAP_${c}`));
+  return [...new Set(norm)];
 }
 
 function keyValues(list: string[]): Record<string, string> {
@@ -99,7 +116,18 @@ function resources(f: FlagValues, hc: HostConfig): void {
     if (!Number.isFinite(n) || n < 0) throw new Error(`invalid argument "${cpus}" for "--cpus" flag: failed to parse ${cpus} as a rational number`);
     hc.NanoCpus = Math.round(n * 1e9);
   }
-  const mem = (k: string) => (str(f, k) === undefined ? undefined : str(f, k) === '-1' ? -1 : ramInBytes(str(f, k)!));
+  const mem = (k: string) => {
+    const v = str(f, k);
+    if (v === undefined) return undefined;
+    if (v === '-1') return -1;
+    try {
+      return ramInBytes(v);
+    } catch (e) {
+      const suffix = /^\s*\d+(?:\.\d+)?\s*(.*)$/.exec(v)?.[1];
+      const why = suffix ? `invalid suffix: '${suffix}'` : (e as Error).message;
+      throw new Error(`invalid argument "${v}" for "${k === 'memory' ? '-m, --memory' : `--${k}`}" flag: ${why}`);
+    }
+  };
   hc.Memory = mem('memory');
   hc.MemorySwap = mem('memory-swap');
   hc.MemoryReservation = mem('memory-reservation');
@@ -146,8 +174,8 @@ function hostConfig(f: FlagValues): { hc: HostConfig; endpoints?: Record<string,
     AutoRemove: f.rm === true,
     Privileged: f.privileged === true,
     ReadonlyRootfs: f['read-only'] === true,
-    CapAdd: orNull(strs(f, 'cap-add')),
-    CapDrop: orNull(strs(f, 'cap-drop')),
+    CapAdd: orNull(capabilities(strs(f, 'cap-add'))),
+    CapDrop: orNull(capabilities(strs(f, 'cap-drop'))),
     SecurityOpt: orNull(sec.securityOpt),
     MaskedPaths: sec.maskedPaths,
     ReadonlyPaths: sec.readonlyPaths,
@@ -167,7 +195,7 @@ function hostConfig(f: FlagValues): { hc: HostConfig; endpoints?: Record<string,
     Runtime: str(f, 'runtime'),
     LogConfig: str(f, 'log-driver') || strs(f, 'log-opt').length ? { Type: str(f, 'log-driver') ?? '', Config: keyValues(strs(f, 'log-opt')) } : undefined,
   } satisfies HostConfig);
-  if (hc.AutoRemove && hc.RestartPolicy?.Name && hc.RestartPolicy.Name !== 'no') throw new Error('Conflicting options: --restart and --rm');
+  if (hc.AutoRemove && hc.RestartPolicy?.Name && hc.RestartPolicy.Name !== 'no') throw new Error('conflicting options: cannot specify both --restart and --rm');
   return { hc: prune(hc), endpoints, exposed: ports.exposed, anon: vols.volumes };
 }
 

@@ -2,7 +2,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseNormalizedNamed, familiarName, familiarString } from '../../core/reference.js';
 import { jsonLines } from '../../client/jsonlines.js';
-import { ExitError, type Ctx } from '../command.js';
+import { ExitError, errorText, type Ctx } from '../command.js';
+import { UsageError } from '../flags.js';
 import { displayJSONMessages } from '../render/progress.js';
 import type { CreateRequest } from './create-body.js';
 
@@ -15,7 +16,7 @@ async function pull(ctx: Ctx, image: string, platform: string | undefined, quiet
 }
 
 export async function createContainer(ctx: Ctx, req: CreateRequest, quiet = false): Promise<string> {
-  if (req.cidfile && existsSync(req.cidfile)) throw new ExitError(125, `container ID file found, make sure the other container isn't running or delete ${req.cidfile}`);
+  if (req.cidfile && existsSync(req.cidfile)) throw new ExitError(1, `container ID file found, make sure the other container isn't running or delete ${req.cidfile}`);
   const query = { name: req.name, platform: req.platform };
   if (req.pull === 'always') await pull(ctx, req.image, req.platform, quiet);
   let res: { Id: string; Warnings?: string[] | null };
@@ -33,9 +34,30 @@ export async function createContainer(ctx: Ctx, req: CreateRequest, quiet = fals
   return res.Id;
 }
 
+/** An error of run's create or start step, as docker's toStatusError shows it. */
+export function runError(e: unknown, path: string): ExitError {
+  const msg = e instanceof ExitError ? e.message : errorText(e);
+  return withHelp(msg, path, startErrorStatus(msg));
+}
+
 /** docker's runStartContainerErr: 127 not found, 126 cannot execute, else 125. */
 export function startErrorStatus(message: string): number {
   if (/executable file not found|no such file or directory|system cannot find the file specified/.test(message)) return 127;
   if (/permission denied|is a directory/.test(message)) return 126;
   return 125;
+}
+
+/**
+ * docker's run/create option errors: a flag value it cannot parse is a usage error (pflag's
+ * wording, the usage line); any other is "docker: MSG" with a pointer to --help, status 125.
+ */
+export function optionError(e: unknown, path: string): Error {
+  const msg = (e as Error).message;
+  if (msg.startsWith('invalid argument "')) return new UsageError(msg);
+  return withHelp(msg, path);
+}
+
+/** docker's withHelp: "hako: MSG\n\nRun 'hako PATH --help' for more information", status 125 unless given. */
+export function withHelp(msg: string, path: string, status = 125): ExitError {
+  return new ExitError(status, `hako: ${msg}\n\nRun 'hako ${path} --help' for more information`);
 }

@@ -8,10 +8,11 @@ export interface PortSpec {
 
 function parseRange(s: string, what: string, spec: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(s);
-  if (!m) throw new Error(`invalid ${what} "${s}" in "${spec}"`);
+  if (!m) throw new Error(`invalid ${what}: ${s}`);
   const a = Number(m[1]);
   const b = m[2] ? Number(m[2]) : a;
-  if (a > 65535 || b > 65535 || b < a) throw new Error(`invalid ${what} "${s}" in "${spec}"`);
+  if (a > 65535 || b > 65535 || b < a) throw new Error(`invalid ${what}: ${s}`);
+  void spec;
   return [a, b];
 }
 

@@ -23,6 +23,6 @@ test('seccomp=FILE is read and sent as compact JSON, like the docker CLI', () =>
 test('systempaths=unconfined empties the masked and read-only paths and is not sent; bad options', () => {
   const r = parseSecurityFlags(['systempaths=unconfined', 'no-new-privileges=true']);
   assert.deepEqual(r, { securityOpt: ['no-new-privileges=true'], maskedPaths: [], readonlyPaths: [] });
-  assert.throws(() => parseSecurityFlags(['foo']), /invalid --security-opt: "foo"/);
-  assert.throws(() => parseSecurityFlags(['seccomp=']), /invalid --security-opt: "seccomp="/);
+  assert.throws(() => parseSecurityFlags(['foo']), /Invalid --security-opt: "foo"/);
+  assert.throws(() => parseSecurityFlags(['seccomp=']), /Invalid --security-opt: "seccomp="/);
 });

@@ -23,7 +23,7 @@ export function parseSecurityFlags(opts: readonly string[]): SecurityFlags {
     if (sep < 0 && opt !== 'no-new-privileges') sep = opt.indexOf(':');
     const k = sep < 0 ? opt : opt.slice(0, sep);
     const v = sep < 0 ? '' : opt.slice(sep + 1);
-    if (v === '' && k !== 'no-new-privileges') throw new Error(`invalid --security-opt: ${JSON.stringify(opt)}`);
+    if (v === '' && k !== 'no-new-privileges') throw new Error(`Invalid --security-opt: ${JSON.stringify(opt)}`);
     if (opt === 'systempaths=unconfined') {
       out.maskedPaths = [];
       out.readonlyPaths = [];
