@@ -32,7 +32,8 @@ export function inspect(svc: AdminHost, idOrName: string): Record<string, unknow
 }
 
 export function list(svc: AdminHost, opts: ContainerListOptions): Record<string, unknown>[] {
-  let cs = svc.store.all().filter((c) => opts.all || c.state.Running || (opts.filters?.status?.length ?? 0) > 0);
+  // like dockerd, a limit (ps -n, -l) lists containers in every state
+  let cs = svc.store.all().filter((c) => opts.all || (opts.limit ?? 0) > 0 || c.state.Running || (opts.filters?.status?.length ?? 0) > 0);
   cs = cs.filter((c) => matchesFilters(c, opts.filters ?? {}) && matchesHealth(opts.filters?.health, svc.health.get(c.id)));
   if (opts.limit && opts.limit > 0) cs = cs.slice(0, opts.limit);
   return cs.map((c) => withHealthStatus(summaryView(c, svc.o.dataRoot), c, svc.health.get(c.id)));

@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { conmonCreate } from '../runtime/conmon.js';
+import { conmonCreate, startError } from '../runtime/conmon.js';
 import type { OciRuntime } from '../runtime/oci.js';
 import { buildSpec, type NamespacePlan } from '../runtime/spec.js';
 import type { DaemonSeccomp } from '../runtime/seccomp.js';
@@ -50,5 +50,5 @@ export function launch(svc: BundleHost, c: ContainerRecord): Promise<{ pid: numb
   return conmonCreate(svc.runtimeFor(c), {
     id: c.id, name: c.name, bundle: svc.paths.bundle(c.id), logPath: svc.paths.logPath(c.id), exitDir: svc.paths.exitDir,
     persistDir: svc.paths.persist(c.id), tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin, stdinOnce: !!c.config.StdinOnce,
-  });
+  }).catch((e) => { throw startError(e, c.path); });
 }

@@ -6,6 +6,17 @@ import { networksView } from './containers-networks.js';
 import { requestedMounts } from './containers-volumes.js';
 
 export function withHostConfigDefaults(hc: HostConfig): Record<string, unknown> {
+  const d = hostConfigDefaults();
+  const out: Record<string, unknown> = { ...d, ...hc };
+  // The docker CLI sends these keys empty; dockerd fills its defaults in at create.
+  for (const k of ['IpcMode', 'CgroupnsMode', 'NetworkMode', 'Runtime'] as const) if (!out[k]) out[k] = d[k];
+  if (!out.ShmSize) out.ShmSize = d.ShmSize;
+  if (!(out.LogConfig as { Type?: string } | null)?.Type) out.LogConfig = d.LogConfig;
+  for (const k of ['MaskedPaths', 'ReadonlyPaths'] as const) if (out[k] === null) out[k] = d[k];
+  return out;
+}
+
+function hostConfigDefaults(): Record<string, unknown> {
   return {
     // json-file: the driver /info names; clients (docker-py's run) read logs back only for json-file or journald.
     Binds: null, ContainerIDFile: '', LogConfig: { Type: 'json-file', Config: {} }, NetworkMode: 'default', PortBindings: null,
@@ -22,7 +33,6 @@ export function withHostConfigDefaults(hc: HostConfig): Record<string, unknown> 
     MaskedPaths: ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
       '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'],
     ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
-    ...hc,
   };
 }
 

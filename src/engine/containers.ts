@@ -186,7 +186,7 @@ export class OciContainerService implements ContainerService {
   private async failStart(c: ContainerRecord, e: unknown): Promise<void> {
     await this.releaseResources(c);
     const cur = this.store.resolve(c.id);
-    cur.state = { ...cur.state, Status: cur.state.StartedAt === ZERO_TIME ? 'created' : 'exited', Running: false, Pid: 0, ExitCode: 128, Error: (e as Error).message };
+    cur.state = { ...cur.state, Status: cur.state.StartedAt === ZERO_TIME ? 'created' : 'exited', Running: false, Pid: 0, ExitCode: (e as { exitCode?: number }).exitCode ?? 128, Error: (e as Error).message };
     this.store.save(cur);
     this.pendingAttach.delete(c.id);
     // dockerd removes an AutoRemove container whose start failed (`run --rm` waits for that).

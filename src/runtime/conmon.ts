@@ -10,7 +10,7 @@
 import { spawnChild, type SpawnedChild } from '../platform/spawn.js';
 import type { Readable } from 'node:stream';
 import { mkdir } from 'node:fs/promises';
-import { internal } from '../core/errors.js';
+import { EngineError, internal } from '../core/errors.js';
 import type { OciRuntime } from './oci.js';
 
 export interface ConmonPaths {
@@ -84,5 +84,29 @@ function readSync(sync: Readable, stderr: Readable, child: SpawnedChild): Promis
 
 /** Strips crun/runc log decoration ("time=... level=error msg=...") to the message. */
 export function cleanRuntimeMessage(s: string): string {
-  return s.split('\n').map((l) => l.replace(/^.*?msg="?(.*?)"?$/, '$1').replace(/^\[conmon:.\]: /, '').trim()).filter(Boolean).join('; ');
+  return s.split('\n').map((l) => l.replace(/^.*?msg="?(.*?)"?$/, '$1').replace(/\\"/g, '"').replace(/^\[conmon:.\]: /, '').trim()).filter(Boolean).join('; ');
+}
+
+/** A runtime's refusal to start a container's process, with the exit code dockerd records for it. */
+export class StartError extends EngineError {
+  constructor(message: string, readonly exitCode: number) { super('Internal', message); }
+}
+
+/**
+ * The create failure of `<runtime> create` in dockerd's words, so clients react alike: the
+ * docker CLI exits 127 when the message says "executable file not found" or "no such file
+ * or directory", 126 on "permission denied" (crun words these differently from runc).
+ * State.ExitCode gets the same 127/126, else 128.
+ */
+export function startError(e: unknown, path: string): StartError {
+  let m = (e as Error).message ?? String(e);
+  const crunMissing = /executable file `([^`]*)` not found in \$PATH/.exec(m);
+  if (crunMissing) {
+    const x = crunMissing[1]!;
+    m = x.includes('/') ? `exec: "${x}": stat ${x}: no such file or directory` : `exec: "${x}": executable file not found in $PATH`;
+  } else if (/open executable: (Permission denied|Operation not permitted)/.test(m)) m = `exec: "${path}": permission denied`;
+  else if (/execv?e?\b.*: No such file or directory/.test(m)) m = `exec: "${path}": no such file or directory`;
+  const code = /executable file not found|no such file or directory/.test(m) ? 127 : /permission denied|is a directory/.test(m) ? 126 : 128;
+  const msg = m.startsWith('OCI runtime') || code === 128 ? m : `OCI runtime create failed: ${m.replace(/^runc create failed: unable to start container process: /, '')}: unknown`;
+  return new StartError(msg, code);
 }
