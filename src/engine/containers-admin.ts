@@ -3,6 +3,7 @@
  * inspect, list, pause/unpause, rename, live update, resize, top, stats, prune. Each takes
  * the service (containers.ts) as its first argument.
  */
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { HostConfig } from '../core/docker.js';
 import { conflict, invalid } from '../core/errors.js';
@@ -13,6 +14,7 @@ import { nameConflict, type ContainerRecord } from './containers-store.js';
 import { inspectView, matchesFilters, summaryView } from './containers-views.js';
 import { matchesHealth, withHealthStatus, type HealthMonitor } from './containers-health.js';
 import type { ContainerListOptions } from './types.js';
+import { dirSize } from './volumes.js';
 import { statsStream, topOf, type OpsHost } from './containers-ops.js';
 
 /** What these operations need of the service. */
@@ -25,18 +27,34 @@ export interface AdminHost extends OpsHost {
   remove(id: string, opts: { force?: boolean }): Promise<void>;
 }
 
-export function inspect(svc: AdminHost, idOrName: string): Record<string, unknown> {
+export async function inspect(svc: AdminHost, idOrName: string, opts: { size?: boolean } = {}): Promise<Record<string, unknown>> {
   const c = svc.store.resolve(idOrName);
   const v = inspectView(c, svc.paths, svc.o.runtime, svc.execs.idsFor(c.id));
-  return { ...v, State: { ...(v.State as object), Health: svc.health.get(c.id) } };
+  return { ...v, State: { ...(v.State as object), Health: svc.health.get(c.id) }, ...opts.size ? await sizes(svc, c) : {} };
 }
 
-export function list(svc: AdminHost, opts: ContainerListOptions): Record<string, unknown>[] {
+const layerSizes = new Map<string, number>();
+
+/** SizeRw (the container's upper dir) and SizeRootFs (that plus its image layers, each counted once and cached). */
+async function sizes(svc: AdminHost, c: ContainerRecord): Promise<{ SizeRw: number; SizeRootFs: number }> {
+  const rw = Math.max(0, await dirSize(join(svc.paths.dir(c.id), 'upper')));
+  let lower = 0;
+  for (const l of c.layerDirs) {
+    let n = layerSizes.get(l);
+    if (n === undefined) layerSizes.set(l, (n = Math.max(0, await dirSize(l))));
+    lower += n;
+  }
+  return { SizeRw: rw, SizeRootFs: rw + lower };
+}
+
+export async function list(svc: AdminHost, opts: ContainerListOptions): Promise<Record<string, unknown>[]> {
   // like dockerd, a limit (ps -n, -l) lists containers in every state
   let cs = svc.store.all().filter((c) => opts.all || (opts.limit ?? 0) > 0 || c.state.Running || (opts.filters?.status?.length ?? 0) > 0);
   cs = cs.filter((c) => matchesFilters(c, opts.filters ?? {}) && matchesHealth(opts.filters?.health, svc.health.get(c.id)));
   if (opts.limit && opts.limit > 0) cs = cs.slice(0, opts.limit);
-  return cs.map((c) => withHealthStatus(summaryView(c, svc.o.dataRoot), c, svc.health.get(c.id)));
+  const rows = cs.map((c) => withHealthStatus(summaryView(c, svc.o.dataRoot), c, svc.health.get(c.id)));
+  if (opts.size) await Promise.all(rows.map(async (r, i) => Object.assign(r, await sizes(svc, cs[i]!))));
+  return rows;
 }
 
 export async function pause(svc: AdminHost, idOrName: string): Promise<void> {

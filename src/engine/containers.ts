@@ -347,8 +347,8 @@ export class OciContainerService implements ContainerService {
     this.waiters.resolve(c.id, 137, ['not-running', 'next-exit']);
   }
 
-  async inspect(idOrName: string): Promise<Record<string, unknown>> { return admin.inspect(this, idOrName); }
-  async list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> { return admin.list(this, opts); }
+  inspect(idOrName: string, opts?: { size?: boolean }): Promise<Record<string, unknown>> { return admin.inspect(this, idOrName, opts); }
+  list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> { return admin.list(this, opts); }
 
   async logs(idOrName: string, opts: LogsOptions): Promise<{ tty: boolean; output: Readable }> {
     const c = this.store.resolve(idOrName);

@@ -366,7 +366,11 @@ export class Images implements ImageService, ImageResolver, RegistryImageService
   }
   async usage(): Promise<{ images: Record<string, unknown>[]; layersSize: number }> {
     const images = await this.list({});
-    return { images, layersSize: this.store.allLayers().reduce((a, l) => a + l.size, 0) };
+    const all = this.store.allLayers();
+    // dockerd's df: SharedSize = the image's layers that other images use too
+    const shared = new Set(all.filter((l) => l.users > 1).map((l) => l.chainId));
+    for (const i of images) i.SharedSize = this.store.layersOf(i.Id as Digest).filter((l) => shared.has(l.chainId)).reduce((a, l) => a + l.size, 0);
+    return { images, layersSize: all.reduce((a, l) => a + l.size, 0) };
   }
 }
 

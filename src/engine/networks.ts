@@ -81,7 +81,7 @@ export class BridgeNetworkService implements NetworkService {
       containers[e.containerId] = { Name: e.containerName, EndpointID: e.endpointId, MacAddress: e.mac,
         IPv4Address: `${e.ip}/${parseCidr(n.subnet).prefix}`, IPv6Address: '' };
     }
-    const config = n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange ? { IPRange: n.ipRange } : {}) }] : [];
+    const config = n.subnet ? [{ Subnet: n.subnet, ...(n.ipRange ? { IPRange: n.ipRange } : {}), Gateway: n.gateway }] : [];
     return {
       Name: n.name, Id: n.id, Created: n.created, Scope: 'local', Driver: n.driver, EnableIPv6: false,
       IPAM: { Driver: 'default', Options: n.builtin ? null : n.ipamOptions, Config: config },

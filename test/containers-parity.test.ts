@@ -53,4 +53,22 @@ describe('start failures and defaults as dockerd shows them', { skip }, () => {
     assert.equal((await docker(['ps', '-l', '--format', '{{.Names}}'])).stdout.trim(), 'defaults');
     await docker(['rm', 'defaults']);
   });
+
+  it('ps -s and inspect -s count the container\'s writes; system df does not reclaim an image in use', async () => {
+    const r = await docker(['run', '-d', '--name', 'sized', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/f bs=1k count=100 2>/dev/null; sleep 1000']);
+    assert.equal(r.code, 0, r.stderr);
+    let size = '';
+    for (let i = 0; i < 50 && !size.startsWith('102'); i++) {
+      size = (await docker(['ps', '-s', '--format', '{{.Size}}'])).stdout.trim();
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.match(size, /^102kB \(virtual 2\.\d+MB\)$/);
+    const [rw, rootfs] = (await docker(['inspect', '-s', '-f', '{{.SizeRw}} {{.SizeRootFs}}', 'sized'])).stdout.trim().split(' ').map(Number);
+    assert.equal(rw, 102400);
+    assert.ok(rootfs! > rw! + 1_000_000, `SizeRootFs ${rootfs}`);
+    assert.equal((await docker(['inspect', '-f', '{{.SizeRw}}', 'sized'])).stdout.trim(), '<nil>', 'sizes only when asked');
+    const df = (await docker(['system', 'df', '--format', '{{.Type}} {{.Active}} {{.Reclaimable}}'])).stdout;
+    assert.match(df, /^Images 1 0B \(0%\)$/m);
+    await docker(['rm', '-f', 'sized']);
+  });
 });
