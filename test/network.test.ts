@@ -175,7 +175,10 @@ describe('networking with the docker CLI (issue 3)', { skip }, () => {
     const c2 = (await ok(['run', '-itd', '--name', 'c2', '--net', 'my_bridge', 'busybox', 'sh'])).trim();
     const c3 = (await ok(['run', '-itd', '--name', 'c3', '--net', 'my_bridge', '--ip', `${x}.254`, 'busybox', 'sh'])).trim();
     const c1 = (await ok(['run', '-itd', '--name', 'c1', 'busybox', 'sh'])).trim();
-    assert.equal(await exOk('c3', 'hostname -i'), `${x}.254\n`);
+    // glibc takes an all-digit hostname (a 12-hex id without a letter, 1 in ~280) for a bad
+    // address and never reads /etc/hosts for it: docker's containers behave the same.
+    if (/[a-f]/.test(c3.slice(0, 12))) assert.equal(await exOk('c3', 'hostname -i'), `${x}.254\n`);
+    else assert.match(await exOk('c3', 'cat /etc/hosts'), new RegExp(`^${esc(x)}\\.254\\s+${c3.slice(0, 12)}`, 'm'));
     assert.match(await exOk('c3', 'ip route'), new RegExp(`^default via ${esc(x)}\\.1 dev eth0`));
     assert.match(await exOk('c2', 'ping -c1 -W2 c3'), new RegExp(`PING c3 \\(${esc(x)}\\.254\\)[^]*1 packets received`));
     assert.ok(!(await pings('c1', `${x}.254`)), 'the default bridge cannot reach c3');

@@ -23,7 +23,8 @@ const cmd: Command = {
     let limit = int(f, 'last') ?? -1;
     if (bool(f, 'latest')) limit = 1;
     const format = str(f, 'format');
-    const size = bool(f, 'size') || /\.Size\b/.test(format ?? '');
+    // docker asks for sizes when the template uses .Size, and {{json .}} uses every field (--format json does not)
+    const size = bool(f, 'size') || (!bool(f, 'quiet') && /\.Size\b|\{\{\s*json\s+\.\s*\}\}/.test(format ?? ''));
     const items: Record<string, any>[] = await ctx.client.get('/containers/json', {
       all: bool(f, 'all') || limit > 0 ? 1 : undefined,
       limit: limit > 0 ? limit : undefined,
