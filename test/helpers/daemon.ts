@@ -72,6 +72,8 @@ export function randomInstance(): string {
 }
 
 /** One HTTP request over a unix socket; body may be a Buffer, string or JSON value. */
+const quieted = new WeakSet<object>();
+
 export function unixRequest(socket: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return new Promise((resolvePromise, reject) => {
     let payload: Buffer | undefined;
@@ -97,7 +99,7 @@ export function unixRequest(socket: string, method: string, path: string, body?:
     req.on('error', reject);
     // A server that answers early (a refused upload) closes while the body is still being
     // written: the late EPIPE on the socket is expected, the answer already arrived.
-    req.on('socket', (s) => s.on('error', () => {}));
+    req.on('socket', (s) => { if (!quieted.has(s)) { quieted.add(s); s.on('error', () => {}); } });
     req.end(payload);
   });
 }
