@@ -3,10 +3,11 @@ import type { ContainerNetworker, VolumeMounter } from './types.js';
 import type { OciRuntime } from '../runtime/oci.js';
 import { cgroupsPath } from '../runtime/spec.js';
 import type { CgroupReader } from '../runtime/cgroups.js';
-import { SpawnServer } from '../platform/spawn.js';
+import { SpawnServer, idleCleanup, type CleanupOp } from '../platform/spawn.js';
 import { volumeNamesOf } from './volumes.js';
 import type { ContainerRecord } from './containers-store.js';
-import { ownPidNamespace, removeNetns, unmountRootfs, unmountRootfsArgv, type ContainerPaths, type HostBatch } from './containers-host.js';
+import { join } from 'node:path';
+import { ownPidNamespace, removeDirsAsync, removeNetns, unmountRootfs, unmountRootfsArgv, type ContainerPaths, type HostBatch } from './containers-host.js';
 
 export interface ReleaseHost {
   o: { instance: string; volumes?: VolumeMounter; networker?: ContainerNetworker };
@@ -37,10 +38,42 @@ export async function releaseResources(svc: ReleaseHost, c: ContainerRecord, bat
     await Promise.all([known ? rt.delete(c.id).catch(() => {}) : undefined, unmountRootfs(svc.paths, c.id)]);
   }
   svc.cgroups.remove(cgroup);
+  await releaseVolumesAndNetwork(svc, c);
+}
+
+async function releaseVolumesAndNetwork(svc: ReleaseHost, c: ContainerRecord): Promise<void> {
   for (const v of volumeNamesOf(c.hostConfig)) await svc.o.volumes?.unmount(v, c.id);
   const net = svc.o.networker;
   const down = (async () => { if (net) await net.teardown(c.id).catch(() => {}); await removeNetns(svc.paths, c.id); })();
   // A quick restart waits for it (wireNetwork): it would unmount the new netns otherwise.
   svc.netTeardowns.set(c.id, down);
   void down.finally(() => { if (svc.netTeardowns.get(c.id) === down) svc.netTeardowns.delete(c.id); });
+}
+
+/**
+ * The whole host clean-up of a removed container (its record already gone): what
+ * releaseResources does, then its dirs. The unmount, the cgroup rmdirs and the file
+ * removals go to one child of the spawn helper at idle priority (idleCleanup), so that
+ * under load they take only CPU and disk time nobody else wants; without the helper
+ * (or with HAKO_IDLE_CLEANUP=0), in the daemon as before. A crash midway leaves what the boot sweep finds (hostLeftovers).
+ */
+export async function removeHostObjects(svc: ReleaseHost, c: ContainerRecord): Promise<void> {
+  const rt = svc.runtimeFor(c);
+  const cgroup = cgroupsPath(svc.o.instance, c.id, c.hostConfig.CgroupParent);
+  const dirs = svc.cgroups.dirs?.(cgroup);
+  if (!SpawnServer.get() || !dirs || process.env.HAKO_IDLE_CLEANUP === '0') {
+    await releaseResources(svc, c, true);
+    await svc.o.networker?.forget?.(c.id).catch(() => {});
+    await removeDirsAsync(svc.paths, c.id);
+    return;
+  }
+  // init gone with its own pid namespace: nothing left in the cgroup, its state dir goes with the rest
+  const forget = rt.known(c.id) && ownPidNamespace(c) && rt.initGone(c.id);
+  if (rt.known(c.id) && !forget) await rt.delete(c.id).catch(() => {});
+  const ops: CleanupOp[] = [{ umount: svc.paths.rootfs(c.id) }, ...dirs.map((d) => ({ cgroup: d })),
+    ...forget ? [{ remove: rt.stateDir(c.id) }] : [],
+    ...[svc.paths.bundle(c.id), svc.paths.dir(c.id), join(svc.paths.exitDir, c.id)].map((d) => ({ remove: d }))];
+  const [errno] = await Promise.all([idleCleanup(ops), releaseVolumesAndNetwork(svc, c)]);
+  await svc.o.networker?.forget?.(c.id).catch(() => {});
+  if (errno) throw new Error(`host clean-up: errno ${errno}`);
 }

@@ -24,7 +24,7 @@ import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
 import { writeBundle, launch } from './containers-bundle.js';
 import * as admin from './containers-admin.js';
-import { ContainerPaths, mountRootfs, writeEtcFiles, removeDirsAsync, HostBatch, settled, exitFileAge, killInit } from './containers-host.js';
+import { ContainerPaths, mountRootfs, writeEtcFiles, HostBatch, settled, exitFileAge, killInit } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
 import { planNamespaces, connectNetwork, attachSession, signalNumber } from './containers-ops.js';
 import { ExecManager } from './containers-exec.js';
@@ -36,7 +36,7 @@ import { prepareNetworks } from './containers-networks.js';
 import { copyUpVolumes, prepareVolumes, removeAnonymousVolumes } from './containers-volumes.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
 import { Waiters, type WaitResult } from './containers-waiters.js';
-import { releaseResources } from './containers-release.js';
+import { releaseResources, removeHostObjects } from './containers-release.js';
 
 export interface ContainerServiceOptions {
   db: Db;
@@ -206,9 +206,7 @@ export class OciContainerService implements ContainerService {
       // After the replies already resolved (wait, DELETE) are written.
       await new Promise((r) => setImmediate(r));
       if (dying) await this.exitOf(c.id, 10_000);
-      await this.releaseResources(c, true);
-      await this.o.networker?.forget?.(c.id).catch(() => {});
-      await removeDirsAsync(this.paths, c.id);
+      await removeHostObjects(this, c);
     })().catch((e) => this.o.log?.('clean-up after remove failed', { id: c.id, error: (e as Error).message }));
     this.cleanups.add(p);
     void p.finally(() => this.cleanups.delete(p));

@@ -1,12 +1,12 @@
 /** The spawn helper (native/hako-spawn.c) behind run() and spawnChild(): real processes, real mounts (root). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
 import { run } from './exec.js';
-import { SpawnServer, nativeMount, nativeUnmount, spawnChild } from './spawn.js';
+import { SpawnServer, idleCleanup, nativeMount, nativeUnmount, spawnChild } from './spawn.js';
 
 const helper = SpawnServer.get();
 const isRoot = process.getuid?.() === 0;
@@ -71,5 +71,36 @@ test('nativeMount / nativeUnmount: a tmpfs mounted and unmounted by the helper',
     assert.equal(await nativeUnmount(dir, true), false, 'nothing mounted there any more');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('idleCleanup: unmounts, removes trees without following symlinks or crossing mounts', { skip: !isRoot || !helper }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hako-spawn-'));
+  const outside = mkdtempSync(join(tmpdir(), 'hako-spawn-outside-'));
+  try {
+    writeFileSync(join(outside, 'keep'), 'x');
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'a', 'b', 'c'), { recursive: true });
+    writeFileSync(join(tree, 'a', 'b', 'f'), 'x');
+    symlinkSync(outside, join(tree, 'a', 'link'));
+    mkdirSync(join(tree, 'mnt'));
+    // a mount inside the tree: its content is left alone (and so is the mount point)
+    assert.equal(await nativeMount('tmpfs', join(tree, 'mnt'), 'tmpfs', 'size=1m'), true);
+    writeFileSync(join(tree, 'mnt', 'g'), 'x');
+    writeFileSync(join(dir, 'file'), 'x');
+    const errno = await idleCleanup([{ remove: tree }, { remove: join(dir, 'file') }, { remove: join(dir, 'missing') }]);
+    assert.notEqual(errno, 0, 'a tree holding a mount point is not removed whole');
+    assert.equal(existsSync(join(tree, 'mnt', 'g')), true, 'nothing removed inside another mount');
+    assert.equal(existsSync(join(tree, 'a')), false);
+    assert.equal(existsSync(join(dir, 'file')), false);
+    assert.equal(readFileSync(join(outside, 'keep'), 'utf8'), 'x', 'a symlink is removed, not followed');
+    // unmount first, then the whole tree goes; a path already gone is no error
+    assert.equal(await idleCleanup([{ umount: join(tree, 'mnt') }, { remove: tree }, { umount: join(dir, 'gone') }, { cgroup: join(dir, 'gone') }]), 0);
+    assert.equal(existsSync(tree), false);
+    assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(` ${tree}/mnt `));
+  } finally {
+    await nativeUnmount(join(dir, 'tree', 'mnt'), true);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
   }
 });

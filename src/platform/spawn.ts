@@ -168,8 +168,8 @@ export class SpawnServer {
     return kid;
   }
 
-  /** A mount(2) ('M') or umount2(2) ('U') in the helper: resolves with its errno (0: done). */
-  syscall(type: 'M' | 'U', flags: number, strs: string[]): Promise<number> {
+  /** A mount(2) ('M'), umount2(2) ('U') or idle clean-up ('C') in the helper: resolves with its errno (0: done). */
+  syscall(type: 'M' | 'U' | 'C', flags: number, strs: string[]): Promise<number> {
     const id = this.newId();
     return new Promise((resolveCall) => {
       this.calls.set(id, resolveCall);
@@ -251,6 +251,22 @@ export async function nativeMount(source: string, target: string, fstype: string
 export async function nativeUnmount(target: string, lazy = false): Promise<boolean> {
   const server = SpawnServer.get();
   return !!server && (await server.syscall('U', lazy ? 2 : 0, [target])) === 0;
+}
+
+/** One step of an idle clean-up: a lazy unmount, a cgroup dir (and sub-cgroups), a file or tree. */
+export type CleanupOp = { umount: string } | { cgroup: string } | { remove: string };
+
+/**
+ * Host clean-up in a child of the helper at idle CPU and I/O priority (SCHED_IDLE): the
+ * steps run in order, each whatever the previous did; a path already gone is no error;
+ * removals never follow symlinks or cross into another mount. Resolves with the first
+ * errno (0: all done), or null when the helper is not available (callers do it themselves).
+ */
+export async function idleCleanup(ops: CleanupOp[]): Promise<number | null> {
+  const server = SpawnServer.get();
+  if (!server) return null;
+  const strs = ops.map((o) => ('umount' in o ? `u${o.umount}` : 'cgroup' in o ? `c${o.cgroup}` : `r${o.remove}`));
+  return server.syscall('C', 0, strs);
 }
 
 const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };

@@ -26,6 +26,8 @@ export interface CgroupReader {
   remove(path: string): void;
   /** True when the memory controller recorded an OOM kill. */
   oomKilled(path: string): boolean;
+  /** The dirs remove() would remove, for a caller that removes them itself (e.g. at idle priority). */
+  dirs?(path: string): string[];
 }
 
 const num = (s: string | undefined) => (s === undefined || s === 'max' ? 0 : Number(s) || 0);
@@ -66,10 +68,18 @@ export class V1Cgroups implements CgroupReader {
   }
 
   remove(path: string): void {
-    let ctrls: string[] = [];
-    try { ctrls = readdirSync(this.root); } catch { return; }
-    for (const c of ctrls) if (c !== 'unified') rmTree(join(this.root, c, path));
-    rmTree(join(this.root, 'unified', path));
+    for (const d of this.dirs(path)) rmTree(d);
+  }
+
+  private hierarchies?: string[];
+  dirs(path: string): string[] {
+    if (!this.hierarchies) {
+      let ctrls: string[] = [];
+      try { ctrls = readdirSync(this.root); } catch { return []; }
+      // the hierarchies are the host's, mounted before any daemon starts: read once
+      this.hierarchies = [...ctrls.filter((c) => c !== 'unified'), ...ctrls.includes('unified') ? ['unified'] : []];
+    }
+    return this.hierarchies.map((c) => join(this.root, c, path));
   }
 
   oomKilled(path: string): boolean {
@@ -106,6 +116,7 @@ export class V2Cgroups implements CgroupReader {
 
   pids(path: string): number[] { return this.f(path, 'cgroup.procs').split('\n').filter(Boolean).map(Number); }
   remove(path: string): void { rmTree(join(this.root, path)); }
+  dirs(path: string): string[] { return [join(this.root, path)]; }
   oomKilled(path: string): boolean { return (kv(this.f(path, 'memory.events')).oom_kill ?? 0) > 0; }
 }
 

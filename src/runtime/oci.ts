@@ -134,7 +134,12 @@ export class OciRuntime {
    * (CgroupReader.remove, the same dirs crun would), then this removes the state dir.
    */
   async forgetExited(id: string): Promise<void> {
-    await rm(join(this.root, id), { recursive: true, force: true });
+    await rm(this.stateDir(id), { recursive: true, force: true });
+  }
+
+  /** The runtime's state dir of `id` under --root (what forgetExited removes). */
+  stateDir(id: string): string {
+    return join(this.root, id);
   }
 
   /** The command line of `delete --force <id>`, for callers that batch host commands into one spawn. */

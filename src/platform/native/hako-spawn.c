@@ -12,11 +12,14 @@
  *   'K' u32 signal to the child
  *   'M' mount(2): u32 flags, source\0 target\0 fstype\0 data\0
  *   'U' umount2(2): u32 flags, target\0
+ *   'C' host clean-up at idle priority: u32 0, then ops of u8 op + path\0, run in order:
+ *       'u' umount2(MNT_DETACH), 'c' rmdir of a cgroup dir and its sub-cgroups,
+ *       'r' recursive removal (not crossing into other mounts); a missing path is no error
  * Replies:
  *   'P' u32 pid (spawned) | 'E' i32 errno + message (could not spawn)
  *   'O' u8 fd + data (output; empty data: EOF of that fd)
  *   'X' i32 wait status (the child exited)
- *   'R' i32 errno of a 'M' or 'U' request (0: done); the id is the request's
+ *   'R' i32 errno of a 'M', 'U' or 'C' request (0: done; 'C': the first failure); the id is the request's
  * The helper exits when its stdin closes (the daemon is gone); children live on.
  */
 #define _GNU_SOURCE
@@ -28,7 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -210,9 +217,90 @@ static void mounts(char type, uint32_t id, const char *p, const char *end) {
   for (int f = 0; f < 4; f++) k->out[f] = -1;
 }
 
+/*
+ * Removes everything under the directory fd `dir` (then closed), without following
+ * symlinks or entering another mount (st_dev differs). `cgroup`: only directories are
+ * removed (cgroupfs control files go with their dir). Returns the first errno or 0.
+ */
+static int clear_dir(int dir, dev_t dev, int cgroup) {
+  DIR *d = fdopendir(dir);
+  if (!d) { int e = errno; close(dir); return e; }
+  int err = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    const char *n = de->d_name;
+    if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
+    int isdir = de->d_type == DT_DIR;
+    if (de->d_type == DT_UNKNOWN) { struct stat st; isdir = !fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode); }
+    if (!isdir) {
+      if (!cgroup && unlinkat(dirfd(d), n, 0) < 0 && errno != ENOENT && !err) err = errno;
+      continue;
+    }
+    int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (sub < 0 || fstat(sub, &st) < 0 || st.st_dev != dev) { if (sub >= 0) close(sub); if (!err) err = EXDEV; continue; }
+    int e = clear_dir(sub, dev, cgroup);
+    if (unlinkat(dirfd(d), n, AT_REMOVEDIR) < 0 && errno != ENOENT && !e) e = errno;
+    if (e && !err) err = e;
+  }
+  closedir(d);
+  return err;
+}
+
+static int remove_path(const char *path, int cgroup) {
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return 0;
+    if (cgroup || (errno != ENOTDIR && errno != ELOOP)) return errno;
+    return unlink(path) < 0 && errno != ENOENT ? errno : 0;
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0) { int e = errno; close(fd); return e; }
+  int e = clear_dir(fd, st.st_dev, cgroup);
+  if (rmdir(path) < 0 && errno != ENOENT && !e) e = errno;
+  return e;
+}
+
+/*
+ * A removed container's host clean-up in a forked child under SCHED_IDLE and idle I/O
+ * priority: the unmount, cgroup rmdirs and file removals of many removals take CPU and
+ * disk time that clients waiting on the daemon need more; run at idle priority, the
+ * kernel gives them only what is left over. The reply comes when all is done.
+ */
+static void cleanup(uint32_t id, const char *p, const char *end) {
+  int e = EINVAL;
+  if (end - p < 4 || end[-1] != '\0' || nkids >= MAXC) { reply('R', id, &e, 4, NULL, 0); return; }
+  p += 4;
+  pid_t pid = fork();
+  if (pid < 0) { e = errno; reply('R', id, &e, 4, NULL, 0); return; }
+  if (pid == 0) {
+    struct sched_param sp = { 0 };
+    sched_setscheduler(0, SCHED_IDLE, &sp);
+    syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 3 << 13 /* IOPRIO_CLASS_IDLE */);
+    int err = 0;
+    while (p < end) {
+      char op = *p++;
+      const char *path = p;
+      p += strlen(p) + 1;
+      int r = 0;
+      if (op == 'u') r = umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT ? errno : 0;
+      else if (op == 'c') r = remove_path(path, 1);
+      else if (op == 'r') r = remove_path(path, 0);
+      else r = EINVAL;
+      if (r && !err) err = r;
+    }
+    _exit(err & 0xff);
+  }
+  struct child *k = &kids[nkids++];
+  memset(k, 0, sizeof *k);
+  k->id = id; k->pid = pid; k->in = -1; k->call = 1;
+  for (int f = 0; f < 4; f++) k->out[f] = -1;
+}
+
 static void request(char type, uint32_t id, const char *p, const char *end) {
   if (type == 'S') { spawn(id, p, end); return; }
   if (type == 'M' || type == 'U') { mounts(type, id, p, end); return; }
+  if (type == 'C') { cleanup(id, p, end); return; }
   struct child *k = find(id);
   if (!k) return;
   if (type == 'K' && end - p >= 4 && !k->exited) { uint32_t s; memcpy(&s, p, 4); kill(k->pid, (int)s); }
