@@ -13,7 +13,8 @@ import { nameConflict, type ContainerRecord } from './containers-store.js';
 import { inspectView, matchesFilters, summaryView } from './containers-views.js';
 import { matchesHealth, withHealthStatus, type HealthMonitor } from './containers-health.js';
 import type { ContainerListOptions } from './types.js';
-import { statsStream, topOf, type OpsHost } from './containers-ops.js';
+import { topOf, type OpsHost } from './containers-ops.js';
+import { statsStream } from './containers-stats.js';
 
 /** What these operations need of the service. */
 export interface AdminHost extends OpsHost {
@@ -92,8 +93,8 @@ export function top(svc: AdminHost, idOrName: string, psArgs?: string): Promise<
   return topOf(svc.cgroups.pids(cgroupsPath(svc.o.instance, c.id, c.hostConfig.CgroupParent)), psArgs);
 }
 
-export function stats(svc: AdminHost, idOrName: string, stream: boolean): Readable {
-  return statsStream(svc, svc.store.resolve(idOrName), stream);
+export function stats(svc: AdminHost, idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Readable {
+  return statsStream(svc, svc.store.resolve(idOrName), opts);
 }
 
 export async function prune(svc: AdminHost, filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {

@@ -16,6 +16,8 @@ export function buildRecord(body: ContainerCreateBody, name: string | undefined,
   for (const kv of [...(ic.Env ?? []), ...(cfg.Env ?? [])]) env.set(kv.split('=')[0]!, kv);
   const args = resolveCommand(cfg, image.config);
   validateHostConfig(hc);
+  // dockerd's validateNetContainerMode
+  if (hc.NetworkMode?.startsWith('container:') && cfg.Hostname) throw invalid('conflicting options: hostname and the network mode');
   const config = {
     Hostname: cfg.Hostname || id.slice(0, 12), Domainname: cfg.Domainname ?? '', User: cfg.User || ic.User || '',
     AttachStdin: !!cfg.AttachStdin, AttachStdout: !!cfg.AttachStdout, AttachStderr: !!cfg.AttachStderr,
@@ -31,7 +33,8 @@ export function buildRecord(body: ContainerCreateBody, name: string | undefined,
   };
   return {
     id, name: (name || randomName()).replace(/^\//, ''), created: new Date().toISOString(), imageId: image.id, config,
-    hostConfig: { NetworkMode: 'default', ...hc }, state: newState(), path: args[0]!, args: args.slice(1), layerDirs: image.layerDirs,
+    // dockerd's adaptContainerSettings: a memory limit alone allows as much swap again
+    hostConfig: { NetworkMode: 'default', ...hc, ...(hc.Memory && !hc.MemorySwap ? { MemorySwap: hc.Memory * 2 } : {}) }, state: newState(), path: args[0]!, args: args.slice(1), layerDirs: image.layerDirs,
     restartCount: 0, network: { networks: {}, ports: {}, sandboxKey: '' }, manuallyStopped: false,
     endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {},
   };

@@ -25,6 +25,7 @@ import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
 import { writeBundle, launch } from './containers-bundle.js';
 import * as admin from './containers-admin.js';
+import { withSizes } from './containers-size.js';
 import { ContainerPaths, mountRootfs, unmountRootfs, writeEtcFiles, removeDirsAsync, removeNetns, unmountRootfsArgv, HostBatch, settled, exitFileAge, killInit, ownPidNamespace } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
 import { planNamespaces, connectNetwork, attachSession, signalNumber } from './containers-ops.js';
@@ -372,7 +373,10 @@ export class OciContainerService implements ContainerService {
   }
 
   async inspect(idOrName: string): Promise<Record<string, unknown>> { return admin.inspect(this, idOrName); }
-  async list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> { return admin.list(this, opts); }
+  async list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> {
+    const rows = admin.list(this, opts);
+    return opts.size ? withSizes(rows, (id) => join(this.paths.dir(id), 'upper'), (id) => { try { return this.store.resolve(id).layerDirs; } catch { return []; } }) : rows;
+  }
 
   async logs(idOrName: string, opts: LogsOptions): Promise<{ tty: boolean; output: Readable }> {
     const c = this.store.resolve(idOrName);
@@ -395,7 +399,7 @@ export class OciContainerService implements ContainerService {
   async rename(idOrName: string, newName: string): Promise<void> { admin.rename(this, idOrName, newName); }
   update(idOrName: string, hc: HostConfig): Promise<{ Warnings: string[] }> { return admin.update(this, idOrName, hc); }
   async top(idOrName: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> { return admin.top(this, idOrName, psArgs); }
-  async stats(idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Promise<Readable> { return admin.stats(this, idOrName, opts.stream); }
+  async stats(idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Promise<Readable> { return admin.stats(this, idOrName, opts); }
 
   /** The overlay lower dirs of c: its image layers, or their id-shifted copies when it runs in a user namespace. */
   async rootfsLayers(c: ContainerRecord): Promise<string[]> {

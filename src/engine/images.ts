@@ -366,6 +366,11 @@ export class Images implements ImageService, ImageResolver, RegistryImageService
   }
   async usage(): Promise<{ images: Record<string, unknown>[]; layersSize: number }> {
     const images = await this.list({});
+    // dockerd's SharedSize: bytes of the image's layers that other images use too
+    const refs = new Map<string, number>();
+    const layersOf = new Map(images.map((i) => [i.Id as string, this.store.layersOf(i.Id as string)]));
+    for (const ls of layersOf.values()) for (const l of ls) refs.set(l.chainId, (refs.get(l.chainId) ?? 0) + 1);
+    for (const i of images) i.SharedSize = (layersOf.get(i.Id as string) ?? []).reduce((a, l) => a + ((refs.get(l.chainId) ?? 0) > 1 ? l.size : 0), 0);
     return { images, layersSize: this.store.allLayers().reduce((a, l) => a + l.size, 0) };
   }
 }

@@ -1,0 +1,86 @@
+/**
+ * An outside tester's pass over the acceptance scenarios: what a user of the stock docker
+ * CLI sees around them (stats, top, ps, inspect, system df, a shared netns), each compared
+ * with what dockerd shows for the same commands.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDaemon, type TestDaemon } from './helpers/daemon.js';
+import { busyboxTar } from './helpers/images.js';
+import { cgroupV1, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
+
+const skip = skipReason() || (!cgroupV1() ? 'reads cgroup v1 controller files' : false);
+
+describe('acceptance: what a docker user sees around the scenarios', { skip }, () => {
+  let d: TestDaemon;
+  const ok = (args: string[]) => dockerOk(d, args);
+
+  before(async () => {
+    d = await startDaemon();
+    await ok(['load', '-i', await busyboxTar()]);
+  });
+  after(async () => {
+    if (!d) return;
+    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
+  });
+
+  it('stats --no-stream shows the CPU a --cpus 0.5 spinner really gets, its throttling and its network bytes', async () => {
+    // dockerd primes a non-streamed answer with a first sample, so precpu_stats is filled.
+    const id = await ok(['run', '-d', '--cpus', '0.5', 'busybox', 'sh', '-c', 'while :; do :; done']);
+    await new Promise((r) => setTimeout(r, 1500));
+    const pct = Number((await ok(['stats', '--no-stream', '--format', '{{.CPUPerc}}', id])).replace('%', ''));
+    assert.ok(pct > 30 && pct < 70, `CPU % of a spinner held to half a core: ${pct}`);
+    const raw = JSON.parse((await d.request("GET", `/containers/${id}/stats?stream=false`)).text()) as {
+      precpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number };
+      cpu_stats: { throttling_data: { periods: number; throttled_periods: number } };
+      networks?: Record<string, { rx_bytes: number; tx_bytes: number }>;
+    };
+    assert.ok(raw.precpu_stats.cpu_usage.total_usage > 0 && (raw.precpu_stats.system_cpu_usage ?? 0) > 0, 'precpu_stats filled');
+    assert.ok(raw.cpu_stats.throttling_data.periods > 0 && raw.cpu_stats.throttling_data.throttled_periods > 0, 'throttling from cpu.stat');
+    assert.ok(raw.networks && 'eth0' in raw.networks, `networks per interface: ${JSON.stringify(raw.networks)}`);
+    await ok(['rm', '-f', id]);
+  });
+
+  it('top with ps options that select no processes by themselves (-o pid,comm) lists the container\'s', async () => {
+    const id = await ok(['run', '-d', 'busybox', 'sleep', '1000']);
+    const out = await ok(['top', id, '-o', 'pid,comm']);
+    assert.match(out, /^PID\s+COMMAND\n\d+\s+sleep$/m);
+    await ok(['rm', '-f', id]);
+  });
+
+  it('ps and inspect round durations down like docker (Up 1 minute is "About a minute")', async () => {
+    // docker's units.HumanDuration truncates: 119 s is "About a minute", never "2 minutes".
+    const { humanDuration } = await import('../src/engine/containers-views.js');
+    assert.equal(humanDuration(119_000), 'About a minute');
+    assert.equal(humanDuration(1_999), '1 second');
+    assert.equal(humanDuration(59_900), '59 seconds');
+    assert.equal(humanDuration(3_599_000), '59 minutes');
+    assert.equal(humanDuration(90 * 60_000), '2 hours');
+  });
+
+  it('inspect: -m alone gives MemorySwap twice the memory, as dockerd records it', async () => {
+    const id = await ok(['create', '-m', '32m', 'busybox', 'true']);
+    assert.equal(await ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}', id]), `${32 << 20} ${64 << 20}`);
+    const id2 = await ok(['create', '-m', '32m', '--memory-swap', '-1', 'busybox', 'true']);
+    assert.equal(await ok(['inspect', '-f', '{{.HostConfig.MemorySwap}}', id2]), '-1');
+    await ok(['rm', id, id2]);
+  });
+
+  it('system df: an image used by a container is not reclaimable; ps -s shows the writable layer size', async () => {
+    const id = await ok(['run', '-d', 'busybox', 'sh', '-c', 'head -c 100000 /dev/zero > /big; sleep 1000']);
+    await new Promise((r) => setTimeout(r, 500));
+    const df = await ok(['system', 'df', '--format', '{{.Type}}={{.Reclaimable}}']);
+    assert.match(df, /^Images=0B \(0%\)$/m);
+    const size = await ok(['ps', '-s', '--filter', `id=${id}`, '--format', '{{.Size}}']);
+    assert.match(size, /^100kB \(virtual 2\.\d+MB\)$/);
+    await ok(['rm', '-f', id]);
+  });
+
+  it('--network container:X takes X\'s hostname and /etc/hosts, so hostname -i works in it', async () => {
+    await ok(['run', '-d', '--name', 'nsrv', 'busybox', 'sleep', '1000']);
+    const [host, ip] = (await ok(['inspect', '-f', '{{.Config.Hostname}} {{.NetworkSettings.IPAddress}}', 'nsrv'])).split(' ');
+    const out = await ok(['run', '--rm', '--network', 'container:nsrv', 'busybox', 'sh', '-c', 'hostname; hostname -i']);
+    assert.equal(out, `${host}\n${ip}`);
+    await ok(['rm', '-f', 'nsrv']);
+  });
+});
