@@ -73,6 +73,8 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     assert.match(df, /^Images=0B \(0%\)$/m);
     const size = await ok(['ps', '-s', '--filter', `id=${id}`, '--format', '{{.Size}}']);
     assert.match(size, /^100kB \(virtual 2\.\d+MB\)$/);
+    const [rw, rootfs] = (await ok(['inspect', '-s', '-f', '{{.SizeRw}} {{.SizeRootFs}}', id])).split(' ').map(Number);
+    assert.ok(rw! >= 100_000 && rw! < 110_000 && rootfs! > rw! + 1_000_000, `inspect -s: ${rw} ${rootfs}`);
     await ok(['rm', '-f', id]);
   });
 

@@ -372,10 +372,16 @@ export class OciContainerService implements ContainerService {
     this.waiters.resolve(c.id, 137, ['not-running', 'next-exit']);
   }
 
-  async inspect(idOrName: string): Promise<Record<string, unknown>> { return admin.inspect(this, idOrName); }
+  async inspect(idOrName: string, opts?: { size?: boolean }): Promise<Record<string, unknown>> {
+    const v = admin.inspect(this, idOrName);
+    return opts?.size ? (await this.sized([v]))[0]! : v;
+  }
   async list(opts: ContainerListOptions): Promise<Record<string, unknown>[]> {
     const rows = admin.list(this, opts);
-    return opts.size ? withSizes(rows, (id) => join(this.paths.dir(id), 'upper'), (id) => { try { return this.store.resolve(id).layerDirs; } catch { return []; } }) : rows;
+    return opts.size ? this.sized(rows) : rows;
+  }
+  private sized(rows: Record<string, unknown>[]) {
+    return withSizes(rows, (id) => join(this.paths.dir(id), 'upper'), (id) => { try { return this.store.resolve(id).layerDirs; } catch { return []; } });
   }
 
   async logs(idOrName: string, opts: LogsOptions): Promise<{ tty: boolean; output: Readable }> {
