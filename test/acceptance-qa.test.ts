@@ -5,7 +5,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon, type TestDaemon } from './helpers/daemon.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { readlinkSync } from 'node:fs';
+import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
 import { cgroupV1, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
 
@@ -84,5 +88,25 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     const out = await ok(['run', '--rm', '--network', 'container:nsrv', 'busybox', 'sh', '-c', 'hostname; hostname -i']);
     assert.equal(out, `${host}\n${ip}`);
     await ok(['rm', '-f', 'nsrv']);
+  });
+
+  it('hako ns: namespace inodes per container, the ones shared on request and the host\'s', async () => {
+    await ok(['run', '-d', '--name', 'nsa', 'busybox', 'sleep', '1000']);
+    await ok(['run', '-d', '--name', 'nsb', '--pid', 'container:nsa', '--network', 'container:nsa', 'busybox', 'sleep', '1000']);
+    await ok(['run', '-d', '--name', 'nsh', '--uts', 'host', 'busybox', 'sleep', '1000']);
+    const hako = join(repoRoot, 'bin', 'hako');
+    const rows = JSON.parse((await promisify(execFile)(hako, ['-H', `unix://${d.socket}`, 'ns', '--format', 'json'])).stdout) as
+      { Name: string; Pid: number; Namespaces: Record<string, number>; SharedWith: Record<string, string[]>; Host: string[] }[];
+    const by = Object.fromEntries(rows.map((r) => [r.Name, r]));
+    assert.deepEqual(Object.keys(by).sort(), ['nsa', 'nsb', 'nsh']);
+    const ino = (pid: number, k: string) => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${k}`))![1]);
+    for (const r of rows) for (const k of ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'uts']) assert.equal(r.Namespaces[k], ino(r.Pid, k), `${r.Name} ${k}`);
+    assert.deepEqual(by.nsb!.SharedWith, { net: ['nsa'], pid: ['nsa'] });
+    assert.deepEqual(by.nsa!.SharedWith, { net: ['nsb'], pid: ['nsb'] });
+    assert.deepEqual(by.nsh!.SharedWith, {});
+    assert.ok(by.nsh!.Host.includes('uts') && !by.nsa!.Host.includes('uts'), JSON.stringify(by.nsh!.Host));
+    const table = (await promisify(execFile)(hako, ['-H', `unix://${d.socket}`, 'ns', 'nsb'])).stdout;
+    assert.match(table, /^CONTAINER ID\s+NAME\s+PID\s+CGROUP\s+IPC\s+MNT\s+NET\s+PID\s+USER\s+UTS\s+SHARED\n[0-9a-f]{12}\s+nsb\s+\d+ .*net=nsa pid=nsa/);
+    await ok(['rm', '-f', 'nsa', 'nsb', 'nsh']);
   });
 });

@@ -63,6 +63,7 @@ const L = {
   networkPrune: () => import('./commands/network-prune.js'),
   networkConnect: () => import('./commands/network-connect.js'),
   networkDisconnect: () => import('./commands/network-disconnect.js'),
+  ns: () => import('./commands/ns.js'),
 } satisfies Record<string, Loader>;
 
 export const TOP: Record<string, Loader> = {
@@ -72,7 +73,7 @@ export const TOP: Record<string, Loader> = {
   inspect: L.inspect, kill: L.kill, load: L.load, logs: L.logs, pause: L.pause, port: L.port,
   ps: L.ps, rename: L.rename, restart: L.restart, rm: L.rm, rmi: L.rmi, run: L.run, save: L.save,
   start: L.start, stats: L.stats, stop: L.stop, tag: L.tag, top: L.top, unpause: L.unpause,
-  update: L.update, version: L.version, wait: L.wait,
+  update: L.update, version: L.version, wait: L.wait, ns: L.ns,
 };
 
 /** Management commands: group -> subcommand -> loader. */

@@ -11,6 +11,7 @@ const COMMON = [
   ['import', 'Import the contents from a tarball to create a filesystem image'],
   ['version', 'Show the hako version information'],
   ['info', 'Display system-wide information'],
+  ['ns', 'Show the namespaces of running containers and which they share'],
 ];
 
 const OTHER = [
