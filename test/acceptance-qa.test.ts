@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { readlinkSync } from 'node:fs';
 import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { cgroupV1, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
+import { cgroupV1, dockerCli, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
 
 const skip = skipReason() || (!cgroupV1() ? 'reads cgroup v1 controller files' : false);
 
@@ -108,5 +108,16 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     const table = (await promisify(execFile)(hako, ['-H', `unix://${d.socket}`, 'ns', 'nsb'])).stdout;
     assert.match(table, /^CONTAINER ID\s+NAME\s+PID\s+CGROUP\s+IPC\s+MNT\s+NET\s+PID\s+USER\s+UTS\s+SHARED\n[0-9a-f]{12}\s+nsb\s+\d+ .*net=nsa pid=nsa/);
     await ok(['rm', '-f', 'nsa', 'nsb', 'nsh']);
+  });
+
+  it('network connect of a running default-bridge container to a user network: it resolves that network\'s names', async () => {
+    await ok(['network', 'create', '-d', 'bridge', '--subnet', '10.231.0.0/24', 'qa_user']);
+    await ok(['run', '-d', '--name', 'u3', '--net', 'qa_user', '--ip', '10.231.0.254', 'busybox', 'sleep', '1000']);
+    await ok(['run', '-d', '--name', 'd1', 'busybox', 'sleep', '1000']);
+    assert.equal((await dockerCli(d, ['exec', 'd1', 'ping', '-c1', '-W1', 'u3'])).code, 1, 'the default bridge resolves no names');
+    await ok(['network', 'connect', 'qa_user', 'd1']);
+    assert.match(await ok(['exec', 'd1', 'ping', '-c1', '-W2', 'u3']), /from 10\.231\.0\.254/);
+    await ok(['rm', '-f', 'u3', 'd1']);
+    await ok(['network', 'rm', 'qa_user']);
   });
 });
