@@ -68,6 +68,15 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     const id2 = await ok(['create', '-m', '32m', '--memory-swap', '-1', 'busybox', 'true']);
     assert.equal(await ok(['inspect', '-f', '{{.HostConfig.MemorySwap}}', id2]), '-1');
     await ok(['rm', id, id2]);
+    // update -m past that swap limit without --memory-swap: dockerd's refusal, not the runtime's EINVAL
+    const r = await ok(['run', '-d', '-m', '32m', 'busybox', 'sleep', '1000']);
+    await ok(['update', '-m', '48m', r]);
+    const bad = await dockerCli(d, ['update', '-m', '128m', r]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /Cannot update container [0-9a-f]{64}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time/);
+    await ok(['update', '-m', '128m', '--memory-swap', '256m', r]);
+    assert.equal(await ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}', r]), `${128 << 20} ${256 << 20}`);
+    await ok(['rm', '-f', r]);
   });
 
   it('system df: an image used by a container is not reclaimable; ps -s shows the writable layer size', async () => {
@@ -119,5 +128,16 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     assert.match(await ok(['exec', 'd1', 'ping', '-c1', '-W2', 'u3']), /from 10\.231\.0\.254/);
     await ok(['rm', '-f', 'u3', 'd1']);
     await ok(['network', 'rm', 'qa_user']);
+  });
+
+  it('docker cp from a stopped container: /etc/hostname and /etc/hosts are its own files, not the empty mount points', async () => {
+    await ok(['run', '--name', 'cpstop', 'busybox', 'true']);
+    const short = await ok(['inspect', '-f', '{{.Config.Hostname}}', 'cpstop']);
+    const r = await dockerCli(d, ['cp', 'cpstop:/etc/hostname', '-']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^hostname\0[\\s\\S]*\n?${short}\n`), 'a tar whose hostname entry holds the hostname');
+    const hosts = await dockerCli(d, ['cp', 'cpstop:/etc/hosts', '-']);
+    assert.match(hosts.stdout, /127\.0\.0\.1\tlocalhost/);
+    await ok(['rm', 'cpstop']);
   });
 });

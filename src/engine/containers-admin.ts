@@ -74,6 +74,10 @@ export async function update(svc: AdminHost, idOrName: string, hc: HostConfig): 
   const c = svc.store.resolve(idOrName);
   const next = { ...c.hostConfig, ...Object.fromEntries(Object.entries(hc).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) } as HostConfig;
   if (hc.RestartPolicy?.Name && c.hostConfig.AutoRemove) throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
+  const swap = c.hostConfig.MemorySwap ?? 0;
+  if (hc.Memory && !hc.MemorySwap && swap > 0 && hc.Memory > swap) {
+    throw conflict(`Cannot update container ${c.id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`);
+  }
   if (c.state.Running) await svc.runtimeFor(c).update(c.id, buildResources(next, false));
   c.hostConfig = next;
   svc.store.save(c);
