@@ -97,7 +97,15 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     const [host, ip] = (await ok(['inspect', '-f', '{{.Config.Hostname}} {{.NetworkSettings.IPAddress}}', 'nsrv'])).split(' ');
     const out = await ok(['run', '--rm', '--network', 'container:nsrv', 'busybox', 'sh', '-c', 'hostname; hostname -i']);
     assert.equal(out, `${host}\n${ip}`);
+    const h = await dockerCli(d, ['run', '--rm', '--network', 'container:nsrv', '-h', 'foo', 'busybox', 'true']);
+    assert.match(h.stderr, /Error response from daemon: conflicting options: hostname and the network mode/);
+    await ok(['run', '-d', '--name', 'joiner', '--network', 'container:nsrv', 'busybox', 'sleep', '1000']);
+    const nsrv = await ok(['inspect', '-f', '{{.Id}}', 'nsrv']);
     await ok(['rm', '-f', 'nsrv']);
+    const r = await dockerCli(d, ['restart', 'joiner']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`^Error response from daemon: Cannot restart container joiner: No such container: ${nsrv}`));
+    await ok(['rm', '-f', 'joiner']);
   });
 
   it('hako ns: namespace inodes per container, the ones shared on request and the host\'s', async () => {

@@ -329,8 +329,14 @@ export class OciContainerService implements ContainerService {
 
   async restart(idOrName: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
     const c = this.store.resolve(idOrName);
-    if (c.state.Running) await this.stop(c.id, opts);
-    await this.start(c.id);
+    try {
+      if (c.state.Running) await this.stop(c.id, opts);
+      await this.start(c.id);
+    } catch (e) {
+      // dockerd's words: "Cannot restart container <name as given>: <cause>"
+      if (!(e instanceof EngineError)) throw e;
+      throw new EngineError(e.code, `Cannot restart container ${idOrName}: ${e.message}`, { cause: e });
+    }
     this.event(c, 'restart');
   }
 
