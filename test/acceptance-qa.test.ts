@@ -149,4 +149,17 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     assert.match(hosts.stdout, /127\.0\.0\.1\tlocalhost/);
     await ok(['rm', 'cpstop']);
   });
+
+  it('run of a missing or non-executable command: runc\'s words, so the docker CLI exits 127 or 126 as with dockerd', async () => {
+    for (const runtime of ['crun', 'runc']) {
+      const nf = await dockerCli(d, ['run', '--rm', '--network', 'none', '--runtime', runtime, 'busybox', 'nosuchcmd']);
+      assert.equal(nf.code, 127, `${runtime}: ${nf.stderr}`);
+      assert.match(nf.stderr, /exec: "nosuchcmd": executable file not found in \$PATH/, runtime);
+      const abs = await dockerCli(d, ['run', '--rm', '--network', 'none', '--runtime', runtime, 'busybox', '/nonexist/x']);
+      assert.equal(abs.code, 127, `${runtime}: ${abs.stderr}`);
+      const perm = await dockerCli(d, ['run', '--rm', '--network', 'none', '--runtime', runtime, 'busybox', '/etc/passwd']);
+      assert.equal(perm.code, 126, `${runtime}: ${perm.stderr}`);
+    }
+    assert.deepEqual(await ok(['ps', '-aq']), '');
+  });
 });

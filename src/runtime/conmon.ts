@@ -84,5 +84,20 @@ function readSync(sync: Readable, stderr: Readable, child: SpawnedChild): Promis
 
 /** Strips crun/runc log decoration ("time=... level=error msg=...") to the message. */
 export function cleanRuntimeMessage(s: string): string {
-  return s.split('\n').map((l) => l.replace(/^.*?msg="?(.*?)"?$/, '$1').replace(/^\[conmon:.\]: /, '').trim()).filter(Boolean).join('; ');
+  return s.split('\n').map((l) => runcWording(l.replace(/^.*?msg="?(.*?)"?$/, '$1').replace(/^\[conmon:.\]: /, '').replace(/\\"/g, '"').trim()))
+    .filter(Boolean).join('; ');
+}
+
+/**
+ * crun's words for a process that cannot be executed, in runc's (what dockerd shows): the
+ * docker CLI picks its exit status from them, 127 for "executable file not found" and
+ * "no such file or directory", 126 for "permission denied".
+ */
+function runcWording(l: string): string {
+  const nf = /executable file `(.*?)` not found in \$PATH(: No such file or directory)?/.exec(l);
+  if (nf) {
+    const name = nf[1]!;
+    return name.includes('/') ? `exec: "${name}": stat ${name}: no such file or directory` : `exec: "${name}": executable file not found in $PATH`;
+  }
+  return l.replace(/^open executable: Permission denied$/, 'exec: permission denied');
 }
