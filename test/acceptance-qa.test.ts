@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
 import { cgroupV1, dockerCli, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
@@ -161,5 +162,14 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
       assert.equal(perm.code, 126, `${runtime}: ${perm.stderr}`);
     }
     assert.deepEqual(await ok(['ps', '-aq']), '');
+  });
+
+  it('--network host: the host\'s hostname and its /etc/hosts (plus --add-host), as dockerd gives them', async () => {
+    const out = await ok(['run', '--rm', '--network', 'host', '--add-host', 'qa.test:10.9.9.9', 'busybox', 'sh', '-c', 'hostname; cat /etc/hosts']);
+    const [name, ...hosts] = out.split('\n');
+    assert.equal(name, hostname());
+    assert.ok(hosts.join('\n').startsWith(readFileSync('/etc/hosts', 'utf8').trim()), hosts.join('\n'));
+    assert.match(hosts.join('\n'), /^10\.9\.9\.9\tqa\.test$/m);
+    assert.equal(await ok(['run', '--rm', '--network', 'host', '-h', 'own', 'busybox', 'hostname']), 'own');
   });
 });

@@ -1,4 +1,5 @@
 /** Turning a create body + image into a ContainerRecord (docker's config merge and validation). */
+import { hostname } from 'node:os';
 import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
 import type { ImageConfig } from '../core/oci.js';
 import { newId, randomName, validContainerName } from '../core/ids.js';
@@ -19,7 +20,8 @@ export function buildRecord(body: ContainerCreateBody, name: string | undefined,
   // dockerd's validateNetContainerMode
   if (hc.NetworkMode?.startsWith('container:') && cfg.Hostname) throw invalid('conflicting options: hostname and the network mode');
   const config = {
-    Hostname: cfg.Hostname || id.slice(0, 12), Domainname: cfg.Domainname ?? '', User: cfg.User || ic.User || '',
+    // dockerd's newContainer: the host's name with --network host, else the short id
+    Hostname: cfg.Hostname || (hc.NetworkMode === 'host' ? hostname() : id.slice(0, 12)), Domainname: cfg.Domainname ?? '', User: cfg.User || ic.User || '',
     AttachStdin: !!cfg.AttachStdin, AttachStdout: !!cfg.AttachStdout, AttachStderr: !!cfg.AttachStderr,
     ExposedPorts: { ...(ic.ExposedPorts ?? {}), ...(cfg.ExposedPorts ?? {}) }, Tty: !!cfg.Tty, OpenStdin: !!cfg.OpenStdin,
     StdinOnce: !!cfg.StdinOnce, Env: [...env.values()],

@@ -74,17 +74,23 @@ export async function connectNetwork(svc: OpsHost, c: ContainerRecord, plan: Nam
   const net = svc.o.networker;
   const path = plan.network;
   const joined = c.hostConfig.NetworkMode?.startsWith('container:') ? await joinedNetworkFiles(svc, c) : undefined;
-  if (!net || !path || path === 'host' || path.startsWith('/proc/')) {
-    c.network = { networks: c.hostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} }, ports: {}, sandboxKey: path && path !== 'host' ? path : '' };
-    return joined;
-  }
   const hc = c.hostConfig;
-  const r = await net.setup({
-    containerId: c.id, containerName: c.name, hostname: hostnameOf(c.config, c.id), netnsPath: path,
+  const request = (netnsPath: string) => ({
+    containerId: c.id, containerName: c.name, hostname: hostnameOf(c.config, c.id), netnsPath,
     networkMode: hc.NetworkMode || 'default', endpoints: configuredNetworks(c), portBindings: hc.PortBindings ?? {}, publishAllPorts: !!hc.PublishAllPorts,
     exposedPorts: Object.keys(c.config.ExposedPorts ?? {}), extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [],
     dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
   });
+  if (!net || !path || path === 'host' || path.startsWith('/proc/')) {
+    c.network = { networks: hc.NetworkMode === 'host' ? { host: {} } : { none: {} }, ports: {}, sandboxKey: path && path !== 'host' ? path : '' };
+    if (net && path === 'host') {
+      // the host's /etc/hosts (plus --add-host) and resolv.conf, as dockerd gives a --network host container
+      const r = await net.setup(request(''));
+      return { hosts: r.hosts, resolvConf: r.resolvConf };
+    }
+    return joined;
+  }
+  const r = await net.setup(request(path));
   c.network = { networks: r.networks, ports: r.ports, sandboxKey: path };
   svc.store.save(c);
   return { hosts: r.hosts, resolvConf: r.resolvConf };
