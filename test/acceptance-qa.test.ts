@@ -172,4 +172,17 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     assert.match(hosts.join('\n'), /^10\.9\.9\.9\tqa\.test$/m);
     assert.equal(await ok(['run', '--rm', '--network', 'host', '-h', 'own', 'busybox', 'hostname']), 'own');
   });
+
+  it('--init: docker-init (tini) is PID 1 and reaps, the command runs under it; inspect keeps the command', async () => {
+    const ps = await ok(['run', '--rm', '--init', 'busybox', 'ps', '-o', 'pid,args']);
+    assert.match(ps, /^\s*1 \/sbin\/docker-init -- ps -o pid,args$/m);
+    const id = await ok(['run', '-d', '--init', 'busybox', 'sleep', '1000']);
+    assert.equal(await ok(['inspect', '-f', '{{.Path}} {{.Args}} {{.HostConfig.Init}}', id]), 'sleep [1000] true');
+    // tini forwards SIGTERM to sleep, which dies of it at once (a bare sleep as PID 1 ignores it)
+    const t0 = Date.now();
+    await ok(['stop', '-t', '10', id]);
+    assert.ok(Date.now() - t0 < 5000, `stop took ${Date.now() - t0} ms`);
+    assert.equal(await ok(['inspect', '-f', '{{.State.ExitCode}}', id]), '143');
+    await ok(['rm', id]);
+  });
 });

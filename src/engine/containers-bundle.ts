@@ -2,12 +2,14 @@
  * The two steps of a start that hand over to the runtime: the OCI bundle (config.json from
  * the record, the rootfs and the namespace plan) and conmon, which runs `<runtime> create`.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conmonCreate } from '../runtime/conmon.js';
 import type { OciRuntime } from '../runtime/oci.js';
 import { buildSpec, type NamespacePlan } from '../runtime/spec.js';
+import type { OciSpec } from '../runtime/spec-types.js';
+import { EngineError } from '../core/errors.js';
 import type { DaemonSeccomp } from '../runtime/seccomp.js';
 import type { SeccompBpfCache } from '../runtime/seccomp-cache.js';
 import { readRootfsFile, type ContainerPaths } from './containers-host.js';
@@ -34,6 +36,7 @@ export async function writeBundle(svc: BundleHost, c: ContainerRecord, rootfs: s
     userns: idmap && { uids: idmap.uids, gids: idmap.gids },
   });
   spec.process.args = [c.path, ...c.args];
+  if (c.hostConfig.Init) withInit(spec);
   const vols = spec.mounts.filter((m) => m.type === 'bind' && m.source?.startsWith(join(svc.o.dataRoot, 'volumes'))).map((m) => m.source!);
   await Promise.all(vols.map((v) => mkdir(v, { recursive: true })));
   if (idmap) ownForContainer(svc.paths.dir(c.id), vols, idmap);
@@ -41,6 +44,18 @@ export async function writeBundle(svc: BundleHost, c: ContainerRecord, rootfs: s
   await mkdir(svc.paths.bundle(c.id), { recursive: true });
   await writeFile(join(svc.paths.bundle(c.id), 'config.json'), JSON.stringify(spec));
   return bpfKey;
+}
+
+/** The static tini docker's --init runs as PID 1: Debian's docker-init (tini package) or tini-static. */
+const INIT_CANDIDATES = ['/usr/bin/docker-init', '/usr/libexec/docker/docker-init', '/usr/bin/tini-static'];
+let initBinary: string | undefined;
+
+/** --init, as dockerd: the init bind-mounted read-only at /sbin/docker-init, the command after `--`. */
+function withInit(spec: OciSpec): void {
+  initBinary ??= INIT_CANDIDATES.find((p) => existsSync(p));
+  if (!initBinary) throw new EngineError('FailedPrecondition', 'exec: "docker-init": executable file not found in $PATH (install the tini package)');
+  spec.process.args = ['/sbin/docker-init', '--', ...spec.process.args];
+  spec.mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: initBinary, options: ['bind', 'ro'] });
 }
 
 /** conmon + `<runtime> create`: resolves with the container's pid, its init waiting to be started. */
