@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
@@ -184,5 +184,21 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     assert.ok(Date.now() - t0 < 5000, `stop took ${Date.now() - t0} ms`);
     assert.equal(await ok(['inspect', '-f', '{{.State.ExitCode}}', id]), '143');
     await ok(['rm', id]);
+  });
+
+  it('--device HOST:CONTAINER[:PERMS] makes the node in the container and allows it in its device cgroup', async () => {
+    const st = statSync('/dev/null');
+    const ls = await ok(['run', '--rm', '--device', '/dev/null:/dev/mynull', 'busybox', 'sh', '-c', 'ls -l /dev/mynull; echo hi > /dev/mynull && echo wrote']);
+    assert.match(ls, new RegExp(`^crw-rw-rw-\\s+1 root\\s+root\\s+${Math.floor(st.rdev / 256)},\\s+${st.rdev % 256} .*/dev/mynull\\nwrote$`));
+    if (existsSync('/dev/loop0')) {
+      // a node outside docker's default rules, allowed for reading only: opening it to write is refused
+      const ro = await dockerCli(d, ['run', '--rm', '--device', '/dev/loop0:/dev/xloop:r', 'busybox', 'sh', '-c', ': < /dev/xloop && echo read-ok; : > /dev/xloop']);
+      assert.match(ro.stdout, /read-ok/, ro.stderr);
+      assert.notEqual(ro.code, 0, 'write refused by the device cgroup');
+      assert.match(ro.stderr, /Operation not permitted/);
+    }
+    const missing = await dockerCli(d, ['run', '--rm', '--device', '/dev/nosuchdev', 'busybox', 'true']);
+    assert.equal(missing.code, 127, 'the docker CLI maps "no such file or directory" at start to 127, with dockerd too');
+    assert.match(missing.stderr, /error gathering device information while adding custom device "\/dev\/nosuchdev": no such file or directory/);
   });
 });

@@ -3,7 +3,7 @@
  * the record, the rootfs and the namespace plan) and conmon, which runs `<runtime> create`.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conmonCreate } from '../runtime/conmon.js';
 import type { OciRuntime } from '../runtime/oci.js';
@@ -37,6 +37,7 @@ export async function writeBundle(svc: BundleHost, c: ContainerRecord, rootfs: s
   });
   spec.process.args = [c.path, ...c.args];
   if (c.hostConfig.Init) withInit(spec);
+  if (c.hostConfig.Devices?.length) await addDevices(spec, c.hostConfig.Devices);
   const vols = spec.mounts.filter((m) => m.type === 'bind' && m.source?.startsWith(join(svc.o.dataRoot, 'volumes'))).map((m) => m.source!);
   await Promise.all(vols.map((v) => mkdir(v, { recursive: true })));
   if (idmap) ownForContainer(svc.paths.dir(c.id), vols, idmap);
@@ -56,6 +57,26 @@ function withInit(spec: OciSpec): void {
   if (!initBinary) throw new EngineError('FailedPrecondition', 'exec: "docker-init": executable file not found in $PATH (install the tini package)');
   spec.process.args = ['/sbin/docker-init', '--', ...spec.process.args];
   spec.mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: initBinary, options: ['bind', 'ro'] });
+}
+
+/**
+ * --device HOST[:CONTAINER[:PERMS]], as dockerd: the host node's type and numbers made in
+ * the container's /dev (linux.devices) and allowed in its device cgroup.
+ */
+async function addDevices(spec: OciSpec, devices: { PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }[]): Promise<void> {
+  for (const d of devices) {
+    const host = d.PathOnHost ?? '';
+    const st = await stat(host).catch((e: NodeJS.ErrnoException) => {
+      throw new EngineError('InvalidArgument', `error gathering device information while adding custom device "${host}": ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
+    });
+    if (!st.isCharacterDevice() && !st.isBlockDevice()) throw new EngineError('InvalidArgument', `error gathering device information while adding custom device "${host}": not a device node`);
+    const type: 'c' | 'b' = st.isCharacterDevice() ? 'c' : 'b';
+    const major = Number((BigInt(st.rdev) >> 8n) & 0xfffn | ((BigInt(st.rdev) >> 32n) & ~0xfffn));
+    const minor = Number((BigInt(st.rdev) & 0xffn) | ((BigInt(st.rdev) >> 12n) & ~0xffn));
+    spec.linux.devices = [...(spec.linux.devices ?? []), { path: d.PathInContainer || host, type, major, minor, fileMode: st.mode & 0o7777, uid: 0, gid: 0 }];
+    const res = (spec.linux.resources ??= {});
+    res.devices = [...(res.devices ?? []), { allow: true, type, major, minor, access: d.CgroupPermissions || 'rwm' }];
+  }
 }
 
 /** conmon + `<runtime> create`: resolves with the container's pid, its init waiting to be started. */
