@@ -201,4 +201,19 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     assert.equal(missing.code, 127, 'the docker CLI maps "no such file or directory" at start to 127, with dockerd too');
     assert.match(missing.stderr, /error gathering device information while adding custom device "\/dev\/nosuchdev": no such file or directory/);
   });
+
+  it('--log-opt max-size/max-file bound the log on disk; docker logs keeps the newest lines', async () => {
+    const { logSizeMax } = await import('../src/engine/containers-bundle.js');
+    assert.equal(logSizeMax({ 'max-size': '1k', 'max-file': '2' }), 2048);
+    assert.equal(logSizeMax({ 'max-size': '10m' }), 10 << 20);
+    assert.equal(logSizeMax({}), undefined);
+    const id = await ok(['run', '-d', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c',
+      'i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; echo end; sleep 1000']);
+    for (let i = 0; i < 50 && !(await ok(['logs', '--tail', '1', id])).includes('end'); i++) await new Promise((r) => setTimeout(r, 100));
+    const lines = (await ok(['logs', id])).split('\n');
+    assert.ok(lines.length < 100 && lines.length > 2, `${lines.length} lines kept`);
+    assert.deepEqual(lines.slice(-2), ['line-199-xxxxxxxxxxxxxxxxxxxx', 'end']);
+    assert.ok(statSync(join(d.dataRoot, 'containers', id, `${id}-json.log`)).size <= 2048);
+    await ok(['rm', '-f', id]);
+  });
 });

@@ -86,5 +86,19 @@ export function launch(svc: BundleHost, c: ContainerRecord): Promise<{ pid: numb
   return conmonCreate(svc.runtimeFor(c), {
     id: c.id, name: c.name, bundle: svc.paths.bundle(c.id), logPath: svc.paths.logPath(c.id), exitDir: svc.paths.exitDir,
     persistDir: svc.paths.persist(c.id), tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin, stdinOnce: !!c.config.StdinOnce,
+    logSizeMax: logSizeMax(c.hostConfig.LogConfig?.Config ?? {}),
   });
+}
+
+/**
+ * json-file's max-size and max-file as one bound for conmon's log: max-size × max-file
+ * bytes on disk, as dockerd keeps. conmon starts the file afresh when it is reached (dockerd
+ * keeps the older max-file - 1 files readable), so less history survives a rotation.
+ */
+export function logSizeMax(opts: Record<string, string>): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec((opts['max-size'] ?? '').trim());
+  if (!m) return undefined;
+  const size = Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase());
+  const files = Math.max(1, Number(opts['max-file'] ?? 1) || 1);
+  return Math.floor(size * files);
 }
