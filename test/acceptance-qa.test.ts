@@ -45,6 +45,10 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     assert.ok(raw.cpu_stats.throttling_data.periods > 0 && raw.cpu_stats.throttling_data.throttled_periods > 0, 'throttling from cpu.stat');
     assert.ok(raw.networks && 'eth0' in raw.networks, `networks per interface: ${JSON.stringify(raw.networks)}`);
     await ok(['rm', '-f', id]);
+    // a container that is not running: dockerd's zeros, no memory limit
+    const stopped = await ok(['create', 'busybox', 'true']);
+    assert.match(await ok(['stats', '--no-stream', '--format', '{{.MemUsage}} {{.PIDs}}', stopped]), /^0B \/ 0B 0$/);
+    await ok(['rm', stopped]);
   });
 
   it('top with ps options that select no processes by themselves (-o pid,comm) lists the container\'s', async () => {

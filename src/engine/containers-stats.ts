@@ -22,6 +22,7 @@ type Sample = Record<string, unknown> & { read: string; cpu_stats: Record<string
 export function statsStream(svc: StatsHost, c: ContainerRecord, opts: { stream: boolean; oneShot?: boolean }): Readable {
   const path = cgroupsPath(svc.o.instance, c.id, c.hostConfig.CgroupParent);
   let prev: Sample | undefined;
+  if (!c.state.Running && !opts.stream) return Readable.from([idleStats(c)], { objectMode: true });
   const sample = (): Sample => {
     const s = svc.cgroups.stats(path);
     const t = s.throttling ?? { periods: 0, throttledPeriods: 0, throttledTimeNs: 0 };
@@ -55,6 +56,14 @@ export function statsStream(svc: StatsHost, c: ContainerRecord, opts: { stream: 
     timer = setTimeout(tick, STREAM_MS);
   } else r.push(null);
   return r;
+}
+
+/** dockerd's answer for a container that is not running: zeros, no memory limit, no networks. */
+function idleStats(c: ContainerRecord): Record<string, unknown> {
+  const zero = '0001-01-01T00:00:00Z';
+  const cpu = { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } };
+  return { read: zero, preread: zero, id: c.id, name: `/${c.name}`, pids_stats: {}, blkio_stats: { io_service_bytes_recursive: null },
+    num_procs: 0, storage_stats: {}, cpu_stats: cpu, precpu_stats: cpu, memory_stats: {} };
 }
 
 /** Host CPU time in ns from /proc/stat's first line (USER_HZ = 100), as dockerd's system_cpu_usage. */
