@@ -220,4 +220,16 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     assert.ok(statSync(join(d.dataRoot, 'containers', id, `${id}-json.log`)).size <= 2048);
     await ok(['rm', '-f', id]);
   });
+
+  it('--ip and --network-alias on the default bridge are refused at create, in dockerd\'s words', async () => {
+    const gw = await ok(['network', 'inspect', 'bridge', '-f', '{{(index .IPAM.Config 0).Gateway}}']);
+    const ip = await dockerCli(d, ['run', '--rm', '--ip', gw.replace(/\.\d+$/, '.50'), 'busybox', 'true']);
+    assert.equal(ip.code, 125);
+    assert.match(ip.stderr, /Error response from daemon: user specified IP address is supported on user defined networks only/);
+    // the docker CLI refuses an alias on the default network itself; API clients meet dockerd's check
+    const alias = await d.request('POST', '/containers/create', { Image: 'busybox', NetworkingConfig: { EndpointsConfig: { bridge: { Aliases: ['x'] } } } });
+    assert.equal(alias.status, 400);
+    assert.equal(alias.json().message, 'network-scoped alias is supported only for containers in user defined networks');
+    assert.equal(await ok(['ps', '-aq']), '');
+  });
 });

@@ -17,6 +17,7 @@ export function buildRecord(body: ContainerCreateBody, name: string | undefined,
   for (const kv of [...(ic.Env ?? []), ...(cfg.Env ?? [])]) env.set(kv.split('=')[0]!, kv);
   const args = resolveCommand(cfg, image.config);
   validateHostConfig(hc);
+  validateEndpoints(body.NetworkingConfig?.EndpointsConfig ?? {});
   // dockerd's validateNetContainerMode
   if (hc.NetworkMode?.startsWith('container:') && cfg.Hostname) throw invalid('conflicting options: hostname and the network mode');
   const config = {
@@ -40,6 +41,16 @@ export function buildRecord(body: ContainerCreateBody, name: string | undefined,
     restartCount: 0, network: { networks: {}, ports: {}, sandboxKey: '' }, manuallyStopped: false,
     endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {},
   };
+}
+
+/** dockerd's verifyNetworkingConfig: static addresses and aliases only on user-defined networks. */
+function validateEndpoints(eps: Record<string, { IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null; Aliases?: string[] | null } | null>): void {
+  for (const [name, ep] of Object.entries(eps)) {
+    const builtin = ['default', 'bridge', 'host', 'none'].includes(name) || name.startsWith('container:');
+    if (!builtin || !ep) continue;
+    if (ep.IPAMConfig?.IPv4Address || ep.IPAMConfig?.IPv6Address) throw invalid('user specified IP address is supported on user defined networks only');
+    if (ep.Aliases?.length) throw invalid('network-scoped alias is supported only for containers in user defined networks');
+  }
 }
 
 function validateHostConfig(hc: HostConfig): void {
