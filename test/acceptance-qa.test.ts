@@ -102,8 +102,16 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     const [host, ip] = (await ok(['inspect', '-f', '{{.Config.Hostname}} {{.NetworkSettings.IPAddress}}', 'nsrv'])).split(' ');
     const out = await ok(['run', '--rm', '--network', 'container:nsrv', 'busybox', 'sh', '-c', 'hostname; hostname -i']);
     assert.equal(out, `${host}\n${ip}`);
-    const h = await dockerCli(d, ['run', '--rm', '--network', 'container:nsrv', '-h', 'foo', 'busybox', 'true']);
-    assert.match(h.stderr, /Error response from daemon: conflicting options: hostname and the network mode/);
+    const conflicts: [string[], string][] = [
+      [['-h', 'foo'], 'hostname and the network mode'], [['--dns', '10.1.1.1'], 'dns and the network mode'],
+      [['--add-host', 'a:10.1.2.3'], 'custom host-to-IP mapping and the network mode'],
+      [['--mac-address', '02:42:ac:11:00:99'], 'mac-address and the network mode'],
+      [['-p', '18099:80'], 'port publishing and the container type network mode'], [['--expose', '90'], 'port exposing and the container type network mode'],
+    ];
+    for (const [flags, words] of conflicts) {
+      const r = await dockerCli(d, ['create', '--network', 'container:nsrv', ...flags, 'busybox', 'true']);
+      assert.match(r.stderr, new RegExp(`Error response from daemon: conflicting options: ${words}`), flags.join(' '));
+    }
     await ok(['run', '-d', '--name', 'joiner', '--network', 'container:nsrv', 'busybox', 'sleep', '1000']);
     const nsrv = await ok(['inspect', '-f', '{{.Id}}', 'nsrv']);
     await ok(['rm', '-f', 'nsrv']);

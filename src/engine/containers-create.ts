@@ -18,8 +18,7 @@ export function buildRecord(body: ContainerCreateBody, name: string | undefined,
   const args = resolveCommand(cfg, image.config);
   validateHostConfig(hc);
   validateEndpoints(body.NetworkingConfig?.EndpointsConfig ?? {});
-  // dockerd's validateNetContainerMode
-  if (hc.NetworkMode?.startsWith('container:') && cfg.Hostname) throw invalid('conflicting options: hostname and the network mode');
+  validateNetContainerMode(cfg, hc, body.NetworkingConfig?.EndpointsConfig ?? {});
   const config = {
     // dockerd's newContainer: the host's name with --network host, else the short id
     Hostname: cfg.Hostname || (hc.NetworkMode === 'host' ? hostname() : id.slice(0, 12)), Domainname: cfg.Domainname ?? '', User: cfg.User || ic.User || '',
@@ -51,6 +50,20 @@ function validateEndpoints(eps: Record<string, { IPAMConfig?: { IPv4Address?: st
     if (ep.IPAMConfig?.IPv4Address || ep.IPAMConfig?.IPv6Address) throw invalid('user specified IP address is supported on user defined networks only');
     if (ep.Aliases?.length) throw invalid('network-scoped alias is supported only for containers in user defined networks');
   }
+}
+
+/** dockerd's validateNetContainerMode: what a container sharing another's network (or the host's) cannot set. */
+function validateNetContainerMode(cfg: ContainerCreateBody, hc: HostConfig, eps: Record<string, { MacAddress?: string } | null>): void {
+  const joined = (hc.NetworkMode ?? '').startsWith('container:');
+  const mac = (cfg as { MacAddress?: string }).MacAddress || Object.values(eps).some((e) => e?.MacAddress);
+  const conflict = (what: string) => invalid(`conflicting options: ${what}`);
+  if (joined && cfg.Hostname) throw conflict('hostname and the network mode');
+  if (joined && hc.Links?.length) throw conflict('container type network can\'t be used with links. This would result in undefined behavior');
+  if (joined && hc.Dns?.length) throw conflict('dns and the network mode');
+  if (joined && hc.ExtraHosts?.length) throw conflict('custom host-to-IP mapping and the network mode');
+  if ((joined || hc.NetworkMode === 'host') && mac) throw conflict('mac-address and the network mode');
+  if (joined && (Object.keys(hc.PortBindings ?? {}).length || hc.PublishAllPorts)) throw conflict('port publishing and the container type network mode');
+  if (joined && Object.keys(cfg.ExposedPorts ?? {}).length) throw conflict('port exposing and the container type network mode');
 }
 
 function validateHostConfig(hc: HostConfig): void {
