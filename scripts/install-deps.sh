@@ -28,6 +28,7 @@ ROOT=$PWD
 #   tar xz-utils     image tarballs
 #   openssl          test CA and certificates for the registry TLS tests
 #   zstd             zstd-compressed image layers (decompression)
+#   tini             --init: its static build runs as the container's PID 1 (docker's docker-init)
 #   bridge-utils     brctl show, as the articles use it to see a bridge's veths
 #   docker-compose   compose 1.29 (python docker-py): test/compose.test.ts drives hakod with it unchanged
 PACKAGES=(
@@ -35,7 +36,7 @@ PACKAGES=(
   iproute2 nftables iptables uidmap attr procps kmod
   busybox-static mmdebstrap skopeo docker-registry
   curl ca-certificates tar xz-utils openssl zstd
-  bridge-utils docker-compose
+  tini bridge-utils docker-compose
 )
 
 log() { printf '[install-deps] %s\n' "$*"; }

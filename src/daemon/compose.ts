@@ -70,7 +70,8 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
     containers: (idOrName) => {
       const c = containers.store.resolve(idOrName);
       return { id: c.id, name: c.name, netnsPath: c.state.Running || c.state.Paused ? containers.paths.netns(c.id) : undefined,
-        networkMode: c.hostConfig.NetworkMode, configured: configuredNetworks(c), configure: (net, cfg) => configureNetwork(containers.store, c.id, net, cfg) };
+        networkMode: c.hostConfig.NetworkMode, configured: configuredNetworks(c), configure: (net, cfg) => configureNetwork(containers.store, c.id, net, cfg),
+        resolvConfPath: join(containers.paths.dir(c.id), 'resolv.conf') };
     },
     onEndpointChange: (id, network, settings) => {
       let c;

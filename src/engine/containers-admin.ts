@@ -15,7 +15,8 @@ import { inspectView, matchesFilters, summaryView } from './containers-views.js'
 import { matchesHealth, withHealthStatus, type HealthMonitor } from './containers-health.js';
 import type { ContainerListOptions } from './types.js';
 import { dirSize } from './volumes.js';
-import { statsStream, topOf, type OpsHost } from './containers-ops.js';
+import { topOf, type OpsHost } from './containers-ops.js';
+import { statsStream } from './containers-stats.js';
 
 /** What these operations need of the service. */
 export interface AdminHost extends OpsHost {
@@ -92,6 +93,10 @@ export async function update(svc: AdminHost, idOrName: string, hc: HostConfig): 
   const c = svc.store.resolve(idOrName);
   const next = { ...c.hostConfig, ...Object.fromEntries(Object.entries(hc).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) } as HostConfig;
   if (hc.RestartPolicy?.Name && c.hostConfig.AutoRemove) throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
+  const swap = c.hostConfig.MemorySwap ?? 0;
+  if (hc.Memory && !hc.MemorySwap && swap > 0 && hc.Memory > swap) {
+    throw conflict(`Cannot update container ${c.id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`);
+  }
   if (c.state.Running) await svc.runtimeFor(c).update(c.id, buildResources(next, false));
   c.hostConfig = next;
   svc.store.save(c);
@@ -111,8 +116,8 @@ export function top(svc: AdminHost, idOrName: string, psArgs?: string): Promise<
   return topOf(svc.cgroups.pids(cgroupsPath(svc.o.instance, c.id, c.hostConfig.CgroupParent)), psArgs);
 }
 
-export function stats(svc: AdminHost, idOrName: string, stream: boolean): Readable {
-  return statsStream(svc, svc.store.resolve(idOrName), stream);
+export function stats(svc: AdminHost, idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Readable {
+  return statsStream(svc, svc.store.resolve(idOrName), opts);
 }
 
 export async function prune(svc: AdminHost, filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {

@@ -115,8 +115,21 @@ async function withRoot<T>(h: ArchiveHost, c: ContainerRecord, fn: (root: string
 
 const missing = (p: string, c: ContainerRecord) => notFound(`Could not find the file ${p} in container ${c.name}`);
 
-function statAt(root: string, p: string, c: ContainerRecord): Record<string, unknown> {
-  const host = scopedLeaf(root, p);
+/**
+ * The host path of container path `p`. A stopped container's /etc/hosts, /etc/hostname and
+ * /etc/resolv.conf are its own files (bind-mounted while it runs; its rootfs has only the
+ * empty mount points): dockerd mounts them too for docker cp of a stopped container.
+ */
+function hostPathOf(h: ArchiveHost, c: ContainerRecord, root: string, p: string): string {
+  const clean = posix.normalize(`/${p}`);
+  if (!c.state.Running && ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf'].includes(clean)) {
+    const own = join(h.paths.dir(c.id), posix.basename(clean));
+    if (existsSync(own)) return own;
+  }
+  return scopedLeaf(root, p);
+}
+
+function statAt(root: string, host: string, p: string, c: ContainerRecord): Record<string, unknown> {
   let st: Stats;
   try { st = lstatSync(host); } catch { throw missing(p, c); }
   let linkTarget = '';
@@ -127,15 +140,15 @@ function statAt(root: string, p: string, c: ContainerRecord): Record<string, unk
 
 export async function archiveStat(h: ArchiveHost, idOrName: string, p: string): Promise<Record<string, unknown>> {
   const c = h.store.resolve(idOrName);
-  return withRoot(h, c, async (root, release) => { try { return statAt(root, p, c); } finally { release(); } });
+  return withRoot(h, c, async (root, release) => { try { return statAt(root, hostPathOf(h, c, root, p), p, c); } finally { release(); } });
 }
 
 /** GET archive: the path as a tar whose entries are named after its basename (docker's RebaseNames). */
 export async function archiveGet(h: ArchiveHost, idOrName: string, p: string): Promise<{ stat: Record<string, unknown>; tar: Readable }> {
   const c = h.store.resolve(idOrName);
   return withRoot(h, c, async (root, release) => {
-    const stat = statAt(root, p, c);
-    const host = scopedLeaf(root, p);
+    const host = hostPathOf(h, c, root, p);
+    const stat = statAt(root, host, p, c);
     const base = posix.basename(posix.normalize(`/${p}`)) || '.';
     const out = tarTree(host, base, release, false, await h.idShiftOf?.(c.id));
     return { stat, tar: out };

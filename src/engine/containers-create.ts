@@ -1,4 +1,5 @@
 /** Turning a create body + image into a ContainerRecord (docker's config merge and validation). */
+import { hostname } from 'node:os';
 import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
 import type { ImageConfig } from '../core/oci.js';
 import { newId, randomName, validContainerName } from '../core/ids.js';
@@ -16,8 +17,11 @@ export function buildRecord(body: ContainerCreateBody, name: string | undefined,
   for (const kv of [...(ic.Env ?? []), ...(cfg.Env ?? [])]) env.set(kv.split('=')[0]!, kv);
   const args = resolveCommand(cfg, image.config);
   validateHostConfig(hc);
+  validateEndpoints(body.NetworkingConfig?.EndpointsConfig ?? {});
+  validateNetContainerMode(cfg, hc, body.NetworkingConfig?.EndpointsConfig ?? {});
   const config = {
-    Hostname: cfg.Hostname || id.slice(0, 12), Domainname: cfg.Domainname ?? '', User: cfg.User || ic.User || '',
+    // dockerd's newContainer: the host's name with --network host, else the short id
+    Hostname: cfg.Hostname || (hc.NetworkMode === 'host' ? hostname() : id.slice(0, 12)), Domainname: cfg.Domainname ?? '', User: cfg.User || ic.User || '',
     AttachStdin: !!cfg.AttachStdin, AttachStdout: !!cfg.AttachStdout, AttachStderr: !!cfg.AttachStderr,
     ExposedPorts: { ...(ic.ExposedPorts ?? {}), ...(cfg.ExposedPorts ?? {}) }, Tty: !!cfg.Tty, OpenStdin: !!cfg.OpenStdin,
     StdinOnce: !!cfg.StdinOnce, Env: [...env.values()],
@@ -31,10 +35,35 @@ export function buildRecord(body: ContainerCreateBody, name: string | undefined,
   };
   return {
     id, name: (name || randomName()).replace(/^\//, ''), created: new Date().toISOString(), imageId: image.id, config,
-    hostConfig: { NetworkMode: 'default', ...hc }, state: newState(), path: args[0]!, args: args.slice(1), layerDirs: image.layerDirs,
+    // dockerd's adaptContainerSettings: a memory limit alone allows as much swap again
+    hostConfig: { NetworkMode: 'default', ...hc, ...(hc.Memory && !hc.MemorySwap ? { MemorySwap: hc.Memory * 2 } : {}) }, state: newState(), path: args[0]!, args: args.slice(1), layerDirs: image.layerDirs,
     restartCount: 0, network: { networks: {}, ports: {}, sandboxKey: '' }, manuallyStopped: false,
     endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {},
   };
+}
+
+/** dockerd's verifyNetworkingConfig: static addresses and aliases only on user-defined networks. */
+function validateEndpoints(eps: Record<string, { IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null; Aliases?: string[] | null } | null>): void {
+  for (const [name, ep] of Object.entries(eps)) {
+    const builtin = ['default', 'bridge', 'host', 'none'].includes(name) || name.startsWith('container:');
+    if (!builtin || !ep) continue;
+    if (ep.IPAMConfig?.IPv4Address || ep.IPAMConfig?.IPv6Address) throw invalid('user specified IP address is supported on user defined networks only');
+    if (ep.Aliases?.length) throw invalid('network-scoped alias is supported only for containers in user defined networks');
+  }
+}
+
+/** dockerd's validateNetContainerMode: what a container sharing another's network (or the host's) cannot set. */
+function validateNetContainerMode(cfg: ContainerCreateBody, hc: HostConfig, eps: Record<string, { MacAddress?: string } | null>): void {
+  const joined = (hc.NetworkMode ?? '').startsWith('container:');
+  const mac = (cfg as { MacAddress?: string }).MacAddress || Object.values(eps).some((e) => e?.MacAddress);
+  const conflict = (what: string) => invalid(`conflicting options: ${what}`);
+  if (joined && cfg.Hostname) throw conflict('hostname and the network mode');
+  if (joined && hc.Links?.length) throw conflict('container type network can\'t be used with links. This would result in undefined behavior');
+  if (joined && hc.Dns?.length) throw conflict('dns and the network mode');
+  if (joined && hc.ExtraHosts?.length) throw conflict('custom host-to-IP mapping and the network mode');
+  if ((joined || hc.NetworkMode === 'host') && mac) throw conflict('mac-address and the network mode');
+  if (joined && (Object.keys(hc.PortBindings ?? {}).length || hc.PublishAllPorts)) throw conflict('port publishing and the container type network mode');
+  if (joined && Object.keys(cfg.ExposedPorts ?? {}).length) throw conflict('port exposing and the container type network mode');
 }
 
 function validateHostConfig(hc: HostConfig): void {

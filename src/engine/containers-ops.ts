@@ -1,11 +1,12 @@
-/** Namespace planning, network wiring, attach sessions, top and stats for OciContainerService. */
-import { Readable, PassThrough } from 'node:stream';
+/** Namespace planning, network wiring, attach sessions and top for OciContainerService. */
+import { PassThrough } from 'node:stream';
 import { constants } from 'node:os';
-import { readlink } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { conflict, invalid } from '../core/errors.js';
 import { run } from '../platform/exec.js';
 import { attachSocket } from '../runtime/monitor.js';
-import { cgroupsPath, hostnameOf, type NamespacePlan } from '../runtime/spec.js';
+import { hostnameOf, type NamespacePlan } from '../runtime/spec.js';
 import type { AttachOptions, AttachSession } from './types.js';
 import type { ContainerRecord } from './containers-store.js';
 import { createNetns } from './containers-host.js';
@@ -72,20 +73,42 @@ async function joinedUserns(pid: number, ref: string, what: string): Promise<str
 export async function connectNetwork(svc: OpsHost, c: ContainerRecord, plan: NamespacePlan) {
   const net = svc.o.networker;
   const path = plan.network;
-  if (!net || !path || path === 'host' || path.startsWith('/proc/')) {
-    c.network = { networks: c.hostConfig.NetworkMode === 'host' ? { host: {} } : { none: {} }, ports: {}, sandboxKey: path && path !== 'host' ? path : '' };
-    return undefined;
-  }
+  const joined = c.hostConfig.NetworkMode?.startsWith('container:') ? await joinedNetworkFiles(svc, c) : undefined;
   const hc = c.hostConfig;
-  const r = await net.setup({
-    containerId: c.id, containerName: c.name, hostname: hostnameOf(c.config, c.id), netnsPath: path,
+  const request = (netnsPath: string) => ({
+    containerId: c.id, containerName: c.name, hostname: hostnameOf(c.config, c.id), netnsPath,
     networkMode: hc.NetworkMode || 'default', endpoints: configuredNetworks(c), portBindings: hc.PortBindings ?? {}, publishAllPorts: !!hc.PublishAllPorts,
     exposedPorts: Object.keys(c.config.ExposedPorts ?? {}), extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [],
     dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
   });
+  if (!net || !path || path === 'host' || path.startsWith('/proc/')) {
+    c.network = { networks: hc.NetworkMode === 'host' ? { host: {} } : { none: {} }, ports: {}, sandboxKey: path && path !== 'host' ? path : '' };
+    if (net && path === 'host') {
+      // the host's /etc/hosts (plus --add-host) and resolv.conf, as dockerd gives a --network host container
+      const r = await net.setup(request(''));
+      return { hosts: r.hosts, resolvConf: r.resolvConf };
+    }
+    return joined;
+  }
+  const r = await net.setup(request(path));
   c.network = { networks: r.networks, ports: r.ports, sandboxKey: path };
   svc.store.save(c);
   return { hosts: r.hosts, resolvConf: r.resolvConf };
+}
+
+/**
+ * `--network container:X`, as dockerd's initializeNetworkingPaths: the container takes X's
+ * hostname and domain name and X's /etc/hosts and /etc/resolv.conf (copied at each start),
+ * so `hostname -i` in it finds X's address.
+ */
+async function joinedNetworkFiles(svc: OpsHost, c: ContainerRecord): Promise<{ hosts: string; resolvConf: string } | undefined> {
+  let other: ContainerRecord;
+  try { other = svc.store.resolve(c.hostConfig.NetworkMode!.slice('container:'.length)); } catch { return undefined; }
+  c.config.Hostname = hostnameOf(other.config, other.id);
+  c.config.Domainname = other.config.Domainname ?? '';
+  const dir = svc.paths.dir(other.id);
+  const [hosts, resolvConf] = await Promise.all([readFile(join(dir, 'hosts'), 'utf8'), readFile(join(dir, 'resolv.conf'), 'utf8')]).catch(() => []);
+  return hosts !== undefined && resolvConf !== undefined ? { hosts, resolvConf } : undefined;
 }
 
 /**
@@ -113,7 +136,11 @@ export function attachSession(opts: AttachOptions, schedule: (connect: (bundle: 
 
 /** `ps` on the host, restricted to the container's pids; docker's default columns. */
 export async function topOf(pids: number[], psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
-  const r = await run('ps', psArgs.split(/\s+/).filter(Boolean));
+  // As dockerd: ask ps for the container's pids (`-q`), so options that select nothing by
+  // themselves (`-o pid,comm`) list them too; options that refuse -q (`f`) run without it.
+  const args = psArgs.split(/\s+/).filter(Boolean);
+  let r = pids.length ? await run('ps', [...args, `-q${pids.join(',')}`], { allowFailure: true }) : undefined;
+  if (!r || r.code !== 0) r = await run('ps', args);
   const lines = r.stdout.split('\n').filter(Boolean);
   const titles = lines[0]!.trim().split(/\s+/);
   const pidCol = titles.indexOf('PID');
@@ -134,38 +161,4 @@ export function signalNumber(sig: string): number {
   const n = constants.signals[name];
   if (n === undefined) throw invalid(`Invalid signal: ${sig}`);
   return n;
-}
-
-/** Docker's stats JSON from the container's cgroup, once or every second. */
-export function statsStream(svc: OpsHost, c: ContainerRecord, stream: boolean): Readable {
-  const path = cgroupsPath(svc.o.instance, c.id, c.hostConfig.CgroupParent);
-  let prev: Record<string, unknown> | undefined;
-  const sample = () => {
-    const s = svc.cgroups.stats(path);
-    const cpu = { cpu_usage: { total_usage: s.cpuUsageNs, usage_in_kernelmode: s.cpuSystemNs, usage_in_usermode: s.cpuUserNs }, system_cpu_usage: systemCpuNs(), online_cpus: navigatorCpus(), throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } };
-    const out = {
-      read: new Date().toISOString(), preread: prev ? (prev.read as string) : '0001-01-01T00:00:00Z', id: c.id, name: `/${c.name}`,
-      pids_stats: { current: s.pids }, cpu_stats: cpu, precpu_stats: prev ? prev.cpu_stats : { cpu_usage: { total_usage: 0 }, throttling_data: {} },
-      memory_stats: { usage: s.memoryUsage, limit: s.memoryLimit || totalMem(), stats: s.memoryStat },
-      blkio_stats: { io_service_bytes_recursive: s.blkio.map((b) => ({ major: b.major, minor: b.minor, op: b.op.toLowerCase(), value: b.value })) },
-      networks: {},
-    };
-    prev = out;
-    return out;
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const r = new Readable({ objectMode: true, read() {}, destroy(_e, cb) { if (timer) clearInterval(timer); cb(null); } });
-  r.push(sample());
-  if (stream) timer = setInterval(() => r.push(sample()), 1000);
-  else r.push(null);
-  return r;
-}
-
-import { cpus, totalmem } from 'node:os';
-import { readFileSync } from 'node:fs';
-const navigatorCpus = () => cpus().length;
-const totalMem = () => totalmem();
-function systemCpuNs(): number {
-  const l = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1, 8).map(Number);
-  return l.reduce((a, b) => a + b, 0) * 1e7;
 }

@@ -103,22 +103,22 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
   return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
 }
 
-/** docker's units.HumanDuration. */
+/** docker's units.HumanDuration: seconds and minutes truncated, hours rounded, longer spans by integer division. */
 export function humanDuration(ms: number): string {
-  const sec = Math.round(ms / 1000);
+  const sec = Math.floor(ms / 1000);
   if (sec < 1) return 'Less than a second';
   if (sec === 1) return '1 second';
   if (sec < 60) return `${sec} seconds`;
-  const min = Math.round(sec / 60);
+  const min = Math.floor(sec / 60);
   if (min === 1) return 'About a minute';
   if (min < 60) return `${min} minutes`;
-  const h = Math.round(sec / 3600);
+  const h = Math.floor(ms / 3_600_000 + 0.5);
   if (h === 1) return 'About an hour';
   if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
-  return `${Math.round(h / 24 / 365)} years`;
+  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
+  return `${Math.floor(ms / 3_600_000 / 24 / 365)} years`;
 }
 
 export function summaryView(c: ContainerRecord, dataRoot: string): Record<string, unknown> {

@@ -300,8 +300,14 @@ export class OciContainerService implements ContainerService {
 
   async restart(idOrName: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
     const c = this.store.resolve(idOrName);
-    if (c.state.Running) await this.stop(c.id, opts);
-    await this.start(c.id);
+    try {
+      if (c.state.Running) await this.stop(c.id, opts);
+      await this.start(c.id);
+    } catch (e) {
+      // dockerd's words: "Cannot restart container <name as given>: <cause>"
+      if (!(e instanceof EngineError)) throw e;
+      throw new EngineError(e.code, `Cannot restart container ${idOrName}: ${e.message}`, { cause: e });
+    }
     this.event(c, 'restart');
   }
 
@@ -369,7 +375,7 @@ export class OciContainerService implements ContainerService {
   async rename(idOrName: string, newName: string): Promise<void> { admin.rename(this, idOrName, newName); }
   update(idOrName: string, hc: HostConfig): Promise<{ Warnings: string[] }> { return admin.update(this, idOrName, hc); }
   async top(idOrName: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> { return admin.top(this, idOrName, psArgs); }
-  async stats(idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Promise<Readable> { return admin.stats(this, idOrName, opts.stream); }
+  async stats(idOrName: string, opts: { stream: boolean; oneShot?: boolean }): Promise<Readable> { return admin.stats(this, idOrName, opts); }
 
   /** The overlay lower dirs of c: its image layers, or their id-shifted copies when it runs in a user namespace. */
   async rootfsLayers(c: ContainerRecord): Promise<string[]> {

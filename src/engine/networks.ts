@@ -3,11 +3,11 @@
  * ContainerNetworker the container service calls at start/stop (BridgeNetworker).
  * Both sit over one network/NetworkManager, which owns state and host objects.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { EndpointSettings, PortBinding } from '../core/docker.js';
 import { EngineError, invalid, notFound } from '../core/errors.js';
 import { parseCidr } from '../network/addr.js';
-import { hostsFile, resolvFile } from '../network/etcfiles.js';
+import { hostsFile, parseResolv, resolvFile } from '../network/etcfiles.js';
 import type { NetworkManager } from '../network/manager.js';
 import { portRequests } from '../network/ports.js';
 import type { EndpointRow, NetworkRow, PortRow } from '../network/store.js';
@@ -26,6 +26,8 @@ export interface ContainerRef {
   /** Its configured networks by name (applied at start), and how to change them. */
   configured?: Record<string, EndpointSettings>;
   configure?(network: string, cfg: EndpointSettings | null): void;
+  /** The container's /etc/resolv.conf on the host (rewritten when a running one joins its first user network). */
+  resolvConfPath?: string;
 }
 export type ContainerLookup = (idOrName: string) => ContainerRef | Promise<ContainerRef>;
 
@@ -155,6 +157,10 @@ export class BridgeNetworkService implements NetworkService {
       ip: cfg.IPAMConfig?.IPv4Address, mac: cfg.MacAddress, aliases: cfg.Aliases ?? [] });
     if (c.configure) c.configure(n.name, cfg);
     else this.m.store.setPending(c.id, n.id, cfg);
+    if (!n.builtin && c.resolvConfPath) {
+      const gws = this.m.store.endpointsOf(c.id).map((x) => this.m.store.network(x.networkId)).filter((x) => x && !x.builtin).map((x) => x!.gateway);
+      await useEmbeddedDns(c.resolvConfPath, n.gateway, gws);
+    }
     this.o.onEndpointChange?.(c.id, n.name, endpointView(n, e, cfg));
     this.emit('connect', n, c.id);
   }
@@ -337,4 +343,18 @@ function portsView(req: ContainerNetworkRequest, rows: PortRow[]): Record<string
     (out[k] ??= []).push({ HostIp: r.hostIp || '0.0.0.0', HostPort: String(r.hostPort) });
   }
   return out;
+}
+
+/**
+ * A running container connected to its first user-defined network starts using the
+ * embedded DNS server, as dockerd rebuilds resolv.conf then: its nameservers become the
+ * network's resolver (which forwards other names to the host's), search and options stay.
+ */
+async function useEmbeddedDns(path: string, gateway: string, userGateways: string[]): Promise<void> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return;
+  const cur = parseResolv(text).nameservers;
+  if (userGateways.some((g) => g !== gateway && cur.includes(g)) || cur.includes(gateway)) return;
+  const rest = text.split('\n').filter((l) => l && !/^\s*nameserver\s/.test(l));
+  await writeFile(path, [`nameserver ${gateway}`, ...rest].join('\n') + '\n');
 }

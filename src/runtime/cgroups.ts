@@ -16,6 +16,8 @@ export interface CgroupStats {
   pids: number;
   /** Per device: read/write bytes. */
   blkio: { major: number; minor: number; op: 'Read' | 'Write'; value: number }[];
+  /** CFS bandwidth enforcement (cpu.stat): periods, periods throttled, time throttled. */
+  throttling?: { periods: number; throttledPeriods: number; throttledTimeNs: number };
 }
 
 export interface CgroupReader {
@@ -51,7 +53,9 @@ export class V1Cgroups implements CgroupReader {
     const acct = kv(this.f('cpuacct', path, 'cpuacct.stat'));
     const tick = 1e7; // USER_HZ=100: ticks -> ns
     const limit = num(this.f('memory', path, 'memory.limit_in_bytes'));
+    const cfs = kv(this.f('cpu', path, 'cpu.stat'));
     return {
+      throttling: { periods: cfs.nr_periods ?? 0, throttledPeriods: cfs.nr_throttled ?? 0, throttledTimeNs: cfs.throttled_time ?? 0 },
       cpuUsageNs: num(this.f('cpuacct', path, 'cpuacct.usage')),
       cpuUserNs: (acct.user ?? 0) * tick,
       cpuSystemNs: (acct.system ?? 0) * tick,
@@ -108,6 +112,7 @@ export class V2Cgroups implements CgroupReader {
       if (m) blkio.push({ major: +m[1]!, minor: +m[2]!, op: 'Read', value: +m[3]! }, { major: +m[1]!, minor: +m[2]!, op: 'Write', value: +m[4]! });
     }
     return {
+      throttling: { periods: cpu.nr_periods ?? 0, throttledPeriods: cpu.nr_throttled ?? 0, throttledTimeNs: (cpu.throttled_usec ?? 0) * 1000 },
       cpuUsageNs: (cpu.usage_usec ?? 0) * 1000, cpuUserNs: (cpu.user_usec ?? 0) * 1000, cpuSystemNs: (cpu.system_usec ?? 0) * 1000,
       memoryUsage: num(this.f(path, 'memory.current')), memoryLimit: num(this.f(path, 'memory.max')),
       memoryStat: kv(this.f(path, 'memory.stat')), pids: num(this.f(path, 'pids.current')), blkio,

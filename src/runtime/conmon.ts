@@ -29,6 +29,8 @@ export interface ConmonCreate extends ConmonPaths {
   /** Config.StdinOnce: the first attached client's EOF closes the container's stdin. */
   stdinOnce?: boolean;
   conmonPath?: string;
+  /** Bytes the log file may reach before conmon starts it afresh (`--log-opt max-size`). */
+  logSizeMax?: number;
 }
 
 export function conmonArgs(rt: OciRuntime, c: ConmonCreate): string[] {
@@ -42,6 +44,7 @@ export function conmonArgs(rt: OciRuntime, c: ConmonCreate): string[] {
     '--no-sync-log',
   ];
   for (const a of rt.globalArgs()) args.push('--runtime-arg', a);
+  if (c.logSizeMax && c.logSizeMax > 0) args.push('--log-size-max', String(c.logSizeMax));
   if (c.tty) args.push('-t');
   if (c.openStdin) args.push('-i');
   // Docker closes a container's stdin on a client's EOF only for StdinOnce without a tty.
