@@ -48,10 +48,13 @@ fi
 for d in /sys/fs/cgroup/*/"$instance" /sys/fs/cgroup/"$instance"; do
   [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
 done
-for b in hako hakod; do
-  t=$(readlink -f "/usr/local/bin/$b" 2>/dev/null || true)
-  { [ "$t" = "$here/bin/$b" ] || [ "$t" = "$here/build/$b" ]; } && rm -f "/usr/local/bin/$b" && log "removed /usr/local/bin/$b"
-done
+# the links on PATH belong to the default instance (install.sh); a test or bench instance leaves them
+if [ "$instance" = hako ]; then
+  for b in hako hakod; do
+    t=$(readlink -f "/usr/local/bin/$b" 2>/dev/null || true)
+    if [ "$t" = "$here/bin/$b" ] || [ "$t" = "$here/build/$b" ]; then rm -f "/usr/local/bin/$b" && log "removed /usr/local/bin/$b"; fi
+  done
+fi
 grep -q " $exec_root/" /proc/mounts 2>/dev/null && awk -v r="$exec_root/" '$2 ~ "^"r {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l || true
 rm -rf "$exec_root"
 [ "$purge" = 1 ] && { grep -q " $data_root/" /proc/mounts && awk -v r="$data_root/" '$2 ~ "^"r {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf "$data_root"; log "deleted $data_root"; }
