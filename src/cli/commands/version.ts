@@ -39,8 +39,9 @@ function ansic(t: string): string {
   const d = new Date(t);
   if (!t || Number.isNaN(d.getTime())) return t;
   const p = (n: number) => String(n).padStart(2, '0');
-  const day = d.toLocaleString('en-US', { weekday: 'short' });
-  const mon = d.toLocaleString('en-US', { month: 'short' });
+  // fixed names: toLocaleString loads ICU data, ~13 ms of a 15 ms command
+  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getDay()];
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
   return `${day} ${mon} ${String(d.getDate()).padStart(2, ' ')} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${d.getFullYear()}`;
 }
 
