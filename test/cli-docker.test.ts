@@ -141,6 +141,8 @@ describe('hako CLI against docker CLI on one daemon', { skip: skipReason() }, ()
       // hakod fills these defaults only when the key is absent, and docker sends them empty
       // (reported to the lead): not the CLI's doing
       const { IpcMode: _i, CgroupnsMode: _c, LogConfig: _l, MaskedPaths: _m, ReadonlyPaths: _r, ShmSize: _s, ...host } = c.HostConfig;
+      // the docker CLI collects -v binds through a Go map: their order is random
+      if (Array.isArray(host.Binds)) host.Binds = [...host.Binds].sort();
       const nets = Object.fromEntries(Object.entries(c.NetworkSettings?.Networks ?? {}).map(([k, v]: [string, any]) => [k, { IPAMConfig: v.IPAMConfig, Aliases: v.Aliases, MacAddress: v.MacAddress }]));
       return zero({ config, host, nets });
     };
