@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseDaemonArgs } from './config.js';
@@ -24,10 +24,11 @@ test('bad --bip and pools are refused with what was expected', () => {
   assert.throws(() => run(['--default-address-pool', 'size=24']), /invalid default address pool/);
 });
 
-test('--seccomp-profile and daemon.json seccomp-profile: builtin, unconfined or a profile file', () => {
+test('--seccomp-profile and daemon.json seccomp-profile: builtin, unconfined or a profile file', (t) => {
   assert.equal(run([]).seccompProfile, 'builtin');
   assert.equal(run(['--seccomp-profile', 'unconfined']).seccompProfile, 'unconfined');
   const dir = mkdtempSync(join(tmpdir(), 'hako-cfg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'p.json');
   writeFileSync(file, '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}');
   const c = run(['--seccomp-profile', file]);

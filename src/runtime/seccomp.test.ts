@@ -8,7 +8,7 @@ import { capsInMask } from './caps-host.js';
 import { DEFAULT_CAPS, ALL_CAPS } from './spec-defaults.js';
 import { buildSpec, type SpecInput } from './spec.js';
 import type { OciSeccomp } from './seccomp-types.js';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -201,8 +201,9 @@ test('buildSpec puts the profile for the container\'s capabilities in linux.secc
   assert.equal(buildSpec(input({ seccomp: 'unconfined' })).linux.seccomp, undefined);
 });
 
-test('the BPF cache: crun only, learnt from <root>/<id>/seccomp.bpf, then handed over in the annotation', () => {
+test('the BPF cache: crun only, learnt from <root>/<id>/seccomp.bpf, then handed over in the annotation', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'hako-bpf-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
   const cache = new SeccompBpfCache(true);
   const spec = () => buildSpec(input());
   assert.equal(cache.prepare(spec(), 'runc'), undefined, 'runc ignores the annotation');

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSecurityFlags } from './security.js';
 
-test('seccomp=FILE is read and sent as compact JSON, like the docker CLI', () => {
+test('seccomp=FILE is read and sent as compact JSON, like the docker CLI', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'hako-sec-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'p.json');
   writeFileSync(file, '{\n  "defaultAction": "SCMP_ACT_ALLOW",\n  "syscalls": [ { "names": ["mkdir"], "action": "SCMP_ACT_ERRNO" } ]\n}\n');
   const r = parseSecurityFlags([`seccomp=${file}`, 'seccomp=unconfined', 'seccomp=builtin', 'no-new-privileges', 'apparmor=unconfined', 'label:disable']);
