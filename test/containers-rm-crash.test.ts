@@ -10,15 +10,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { dockerCli, dockerOk, settledLeftovers, skipReason, sleep } from './helpers/hostobjects.js';
+import { dockerCli, dockerOk, settledLeftovers, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
 
 describe('rm -f and a crash before its clean-up', { skip: skipReason() }, () => {
   let d: TestDaemon | undefined;
   after(async () => {
-    if (!d) return;
-    const ids = (await dockerCli(d, ['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await dockerCli(d, ['rm', '-f', ...ids]);
-    await d.stop();
+    if (d) assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
   });
 
   it('answers rm -f with die 137 and destroy; a restarted daemon sweeps what the crash left', async () => {
