@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -175,6 +176,26 @@ describe('ApiServer', () => {
     socket.on('data', (c: Buffer) => dec.push(c).forEach((f) => got.push(`${f.stream}:${f.data}`)));
     socket.write('stdin!');
     await new Promise((r) => socket.on('close', r));
+    assert.deepEqual(got, [`1:${body}`, '2:stdin!']);
+  });
+
+  it('passes on stdin when the JSON body came in a packet of its own (as the docker CLI sometimes sends it)', async () => {
+    const body = JSON.stringify({ Detach: false, Tty: false });
+    const socket = connect(sock);
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(`POST /test/body HTTP/1.1\r\nHost: api\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 50)); // the server reads the headers and waits for the body
+    socket.write(body);
+    let raw = Buffer.alloc(0);
+    socket.on('data', (c: Buffer) => { raw = Buffer.concat([raw, c]); });
+    while (!raw.includes('\r\n\r\n')) await new Promise((r) => setTimeout(r, 10));
+    assert.match(raw.toString(), /^HTTP\/1.1 101 UPGRADED\r\n/);
+    socket.write('stdin!');
+    const closed = await Promise.race([new Promise((r) => socket.on('close', () => r(true))), new Promise((r) => setTimeout(() => r(false), 3000))]);
+    socket.destroy();
+    assert.ok(closed, 'the route never saw the bytes sent after the upgrade');
+    const dec = new StdcopyDecoder();
+    const got = dec.push(raw.subarray(raw.indexOf('\r\n\r\n') + 4)).map((f) => `${f.stream}:${f.data}`);
     assert.deepEqual(got, [`1:${body}`, '2:stdin!']);
   });
 });

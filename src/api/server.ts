@@ -149,7 +149,11 @@ function readExact(socket: Duplex, head: Buffer, len: number): Promise<{ body: B
       n += c.length;
       if (n < len) return;
       socket.off('data', onData).off('error', reject).off('end', onEnd);
+      // Stop the flow but leave no explicit pause behind: the route's first 'data' listener
+      // must start it again, as on a socket Node hands over untouched (an explicit pause()
+      // kept the client's stdin buffered for ever when the body came in its own packet).
       socket.pause();
+      (socket as { readableFlowing: boolean | null }).readableFlowing = null;
       const all = Buffer.concat(chunks);
       resolve({ body: all.subarray(0, len), rest: all.subarray(len) });
     };

@@ -58,7 +58,8 @@ export async function bridgeSession(ctx: Ctx, session: AttachSession, tty: boole
         if (detached) finish();
       });
       h.input.on('end', () => session.stdin!.end());
-    } else h.input.resume();
+    }
+    h.input.resume(); // also when something paused the socket before the listeners were added
     h.input.on('error', finish);
     h.input.on('close', finish);
     session.output.on('error', finish);
