@@ -1,16 +1,14 @@
 /** docker cp (archive), export and diff (changes) against a real hakod with busybox. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tar from 'tar-stream';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { DOCKER_BIN } from './helpers/docker-bin.js';
+import { dockerCli, skipReason, stopChecked } from './helpers/hostobjects.js';
 
-const DOCKER = DOCKER_BIN;
-const skip = process.getuid?.() !== 0 ? 'requires root' : !existsSync(DOCKER) ? 'no docker CLI (looked in /usr/local/bin and /usr/bin)' : false;
+const skip = skipReason();
 
 async function tarOf(entries: { name: string; data?: string; type?: 'file' | 'symlink' | 'directory'; linkname?: string }[]): Promise<Buffer> {
   const p = tar.pack();
@@ -33,15 +31,7 @@ async function tarNames(buf: Buffer): Promise<string[]> {
 
 describe('archive, export and changes', { skip }, () => {
   let d: TestDaemon;
-  const docker = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const p = spawn(DOCKER, ['-H', `unix://${d.socket}`, ...args], { env: { ...process.env, DOCKER_CONFIG: d.tmp } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    p.stdin.end();
-  });
+  const docker = (args: string[]) => dockerCli(d, args);
 
   before(async () => {
     d = await startDaemon();
@@ -51,7 +41,7 @@ describe('archive, export and changes', { skip }, () => {
   after(async () => {
     if (!d) return;
     await docker(['rm', '-f', 'a1', 'a2']);
-    await d.stop();
+    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
   });
 
   it('copies files and directories both ways', async () => {

@@ -1,27 +1,16 @@
 /** docker exec and health checks against a real hakod with busybox, through the docker CLI and the API. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { DOCKER_BIN } from './helpers/docker-bin.js';
+import { dockerCli, skipReason, stopChecked } from './helpers/hostobjects.js';
 
-const DOCKER = DOCKER_BIN;
-const skip = process.getuid?.() !== 0 ? 'requires root' : !existsSync(DOCKER) ? 'no docker CLI (looked in /usr/local/bin and /usr/bin)' : false;
+const skip = skipReason();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('exec', { skip }, () => {
   let d: TestDaemon;
-  const docker = (args: string[], input?: string) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const p = spawn(DOCKER, ['-H', `unix://${d.socket}`, ...args], { env: { ...process.env, DOCKER_CONFIG: d.tmp } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    p.stdin.end(input);
-  });
+  const docker = (args: string[], input?: string) => dockerCli(d, args, { input });
 
   before(async () => {
     d = await startDaemon();
@@ -31,7 +20,7 @@ describe('exec', { skip }, () => {
   after(async () => {
     if (!d) return;
     await docker(['rm', '-f', 's1', 's2', 'h1', 'h2']);
-    await d.stop();
+    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
   });
 
   it('prints output and passes exit codes', async () => {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { cgroupFile, cgroupV1, dockerCli, dockerOk, settledLeftovers, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
+import { cgroupFile, cgroupV1, dockerCli, dockerOk, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
 
 const skip = skipReason() || (!cgroupV1() ? 'reads cgroup v1 controller files' : false);
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { dockerCli, dockerOk, settledLeftovers, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
+import { dockerCli, dockerOk, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
 
 const ns = (pid: number | string, type: string) => readlinkSync(`/proc/${pid}/ns/${type}`);
 

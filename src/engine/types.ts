@@ -6,14 +6,11 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { ContainerCreateBody, EventMessage, HostConfig } from '../core/docker.js';
+import type { ProgressMessage as ImageProgress } from '../image/types.js';
+import type { LogReadOptions } from '../runtime/logs.js';
 
 /** One line of the JSON progress stream docker renders (`{"status":..,"progressDetail":..,"id":..}`). */
-export interface ProgressMessage {
-  status?: string;
-  id?: string;
-  progress?: string;
-  progressDetail?: { current?: number; total?: number };
-  stream?: string;
+export interface ProgressMessage extends ImageProgress {
   error?: string;
   errorDetail?: { message: string };
   aux?: Record<string, unknown>;
@@ -54,15 +51,8 @@ export interface ContainerListOptions {
   filters?: Record<string, string[]>;
 }
 
-export interface LogsOptions {
-  follow?: boolean;
-  stdout?: boolean;
-  stderr?: boolean;
-  since?: number;
-  until?: number;
-  timestamps?: boolean;
-  tail?: number | 'all';
-}
+/** What a client asks of `logs` (the monitor's reader adds when following stops). */
+export type LogsOptions = Omit<LogReadOptions, 'stopped'>;
 
 /** A chunk of container output: stream 1 = stdout, 2 = stderr (stdcopy ids). */
 export interface OutputChunk {

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { sha256 } from '../core/digest.js';
 import { isEngineError } from '../core/errors.js';
 import { cleanEntryName, unpackLayer } from './unpack.js';
-import { isRoot, makeTar, rootReason, tempDir, type TarEntry } from './_testutil.js';
+import { isRoot, makeTar, rootReason, tempDir } from './_testutil.js';
 
 const skip = isRoot() ? false : rootReason;
 

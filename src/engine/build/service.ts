@@ -11,7 +11,7 @@ import { familiarString, parseNormalizedNamed } from '../../core/reference.js';
 import { commitLayer, dropUnused } from '../../image/commit.js';
 import { applyChanges } from '../../image/import.js';
 import type { Images } from '../images.js';
-import type { ContainerService, ProgressFn } from '../types.js';
+import type { ProgressFn } from '../types.js';
 import { Builder, type BuilderDeps } from './builder.js';
 import type { BuiltConfig } from './cache.js';
 import { upperDirOf } from './run.js';
