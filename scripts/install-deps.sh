@@ -31,12 +31,13 @@ ROOT=$PWD
 #   tini             --init: its static build runs as the container's PID 1 (docker's docker-init)
 #   bridge-utils     brctl show, as the articles use it to see a bridge's veths
 #   docker-compose   compose 1.29 (python docker-py): test/compose.test.ts drives hakod with it unchanged
+#   tmux             a real terminal for the interactive tests (run -it, attach, detach keys)
 PACKAGES=(
   crun runc conmon
   iproute2 nftables iptables uidmap attr procps kmod
   busybox-static mmdebstrap skopeo docker-registry
   curl ca-certificates tar xz-utils openssl zstd
-  tini bridge-utils docker-compose
+  tini bridge-utils docker-compose tmux
 )
 
 log() { printf '[install-deps] %s\n' "$*"; }

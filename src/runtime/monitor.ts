@@ -3,13 +3,14 @@
  * sessions over conmon's attach socket (through the hako-attach helper, see
  * native/hako-attach.c), terminal resize through the winsz/ctl fifo, OOM detection.
  */
-import { watch, readFileSync, existsSync, openSync, writeSync, closeSync, constants, type FSWatcher, mkdirSync } from 'node:fs';
+import { watch, readFileSync, existsSync, type FSWatcher, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { spawnChild } from '../platform/spawn.js';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough, Readable } from 'node:stream';
 import { internal } from '../core/errors.js';
+import { resizeTerminal as resizeVia } from './resize.js';
 
 /** Reads <exitDir>/<id>: the exit code conmon wrote, or null while it runs. */
 export function readExitCode(exitDir: string, id: string): number | null {
@@ -61,16 +62,9 @@ export class ExitWatcher {
   }
 }
 
-/**
- * Asks conmon to resize the terminal: "1 <h> <w>\n" (type 1 = resize) on the ctl fifo,
- * which every conmon reads; the winsz fifo takes a bare "<h> <w>\n" instead.
- */
-export function resizeTerminal(bundle: string, h: number, w: number): void {
-  const ctl = join(bundle, 'ctl');
-  const [fifo, line] = existsSync(ctl) ? [ctl, `1 ${h} ${w}\n`] : [join(bundle, 'winsz'), `${h} ${w}\n`];
-  let fd: number;
-  try { fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK); } catch (e) { throw internal(`cannot resize: ${(e as Error).message}`, e); }
-  try { writeSync(fd, line); } finally { closeSync(fd); }
+/** Asks conmon to resize the terminal of the container or exec whose fifos are in `dir` (see resize.ts). */
+export function resizeTerminal(dir: string, h: number, w: number): void {
+  resizeVia(dir, h, w, attachHelper);
 }
 
 let helperPath: string | undefined;

@@ -13,6 +13,11 @@ export interface AttachOptions {
   /** Path to POST resizes to, e.g. /containers/ID/resize or /exec/ID/resize. */
   resizePath?: string;
   detachKeys?: number[];
+  /**
+   * Resize one row and column larger first, then to the real size (docker attach does this):
+   * the shell gets a SIGWINCH and redraws its prompt on a re-attach to an idle terminal.
+   */
+  redraw?: boolean;
 }
 
 export interface Attached {
@@ -35,10 +40,10 @@ export function parseDetachKeys(s: string | undefined): number[] {
   });
 }
 
-function resize(ctx: Ctx, path: string): void {
+function resize(ctx: Ctx, path: string, grow = 0): Promise<unknown> {
   const { rows, columns } = ctx.out;
-  if (!rows || !columns) return;
-  ctx.client.post(path, undefined, { h: rows, w: columns }).catch(() => undefined);
+  if (!rows || !columns) return Promise.resolve();
+  return ctx.client.post(path, undefined, { h: rows + grow, w: columns + grow }).catch(() => undefined);
 }
 
 export function attachStreams(ctx: Ctx, sock: Socket, o: AttachOptions): Attached {
@@ -81,7 +86,8 @@ export function attachStreams(ctx: Ctx, sock: Socket, o: AttachOptions): Attache
     done,
     begin() {
       if (o.tty && o.resizePath && ctx.out.isTTY) {
-        resize(ctx, o.resizePath);
+        const path = o.resizePath;
+        void (o.redraw ? resize(ctx, path, 1) : Promise.resolve()).then(() => resize(ctx, path));
         process.on('SIGWINCH', onWinch);
       }
       if (!o.stdin) return;

@@ -6,8 +6,16 @@
  * are sent as packets; stdin EOF half-closes the socket (conmon then closes the
  * container's stdin). A first frame with pipe id 0 and length 0 says "connected". Exits 0 when conmon closes the socket.
  * The path may exceed sun_path (108 bytes): we chdir to its dir and connect by basename.
+ *
+ * hako-attach --resize <winsz fifo> <h> <w>: writes "<h> <w>\n" to conmon's winsz fifo once
+ * the fifo is empty (FIONREAD), waiting up to 3 s. conmon before 2.1.8 applies the first
+ * line of a read to every line of it, so two sizes must never sit in the fifo together.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <libgen.h>
 #include <poll.h>
 #include <signal.h>
@@ -40,7 +48,24 @@ static int connect_attach(const char *path) {
   return s;
 }
 
+static int resize(const char *fifo, const char *h, const char *w) {
+  int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) { fprintf(stderr, "hako-attach: open %s: %s\n", fifo, strerror(errno)); return 1; }
+  struct timespec pause = { 0, 2 * 1000 * 1000 };
+  for (int waited = 0, queued = 1; waited < 1500; waited++) {
+    if (ioctl(fd, FIONREAD, &queued) < 0 || queued == 0) break;
+    nanosleep(&pause, NULL);
+  }
+  char line[64];
+  int n = snprintf(line, sizeof line, "%d %d\n", atoi(h), atoi(w));
+  int rc = write_all(fd, line, (size_t)n) < 0 ? 1 : 0;
+  if (rc) fprintf(stderr, "hako-attach: write %s: %s\n", fifo, strerror(errno));
+  close(fd);
+  return rc;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 5 && strcmp(argv[1], "--resize") == 0) return resize(argv[2], argv[3], argv[4]);
   if (argc != 2) { fprintf(stderr, "usage: hako-attach <socket>\n"); return 2; }
   signal(SIGPIPE, SIG_IGN);
   int s = connect_attach(argv[1]);
