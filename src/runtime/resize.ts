@@ -1,7 +1,7 @@
 /**
  * Terminal resizes through conmon's winsz fifo ("<h> <w>\n"), one size at a time.
  *
- * conmon before 2.1.8 (Debian 12 ships 2.1.6) applies the first line of a read() to every
+ * conmon before 2.2.0 (Debian 12 ships 2.1.6) applies the first line of a read() to every
  * line of it (read_from_ctrl_buffer passes the buffer's start, not the line's), so two
  * sizes that sit in a fifo together both apply the first one. The docker CLI sends two on
  * every attach (size+1, then the real size, so that the shell redraws its prompt), a

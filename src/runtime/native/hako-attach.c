@@ -8,7 +8,7 @@
  * The path may exceed sun_path (108 bytes): we chdir to its dir and connect by basename.
  *
  * hako-attach --resize <winsz fifo> <h> <w>: writes "<h> <w>\n" to conmon's winsz fifo once
- * the fifo is empty (FIONREAD), waiting up to 3 s. conmon before 2.1.8 applies the first
+ * the fifo is empty (FIONREAD), waiting up to 3 s. conmon before 2.2.0 applies the first
  * line of a read to every line of it, so two sizes must never sit in the fifo together.
  */
 #include <errno.h>
