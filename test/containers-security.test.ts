@@ -165,6 +165,17 @@ describe('seccomp and security options', { skip: skipReason() }, () => {
     assert.equal(await nnp(['apparmor=unconfined', 'label=disable', 'label=type:svirt_apache_t']), 'NoNewPrivs: 0');
   });
 
+  it('mounts the cgroup tree read-write only with writable-cgroups=true (or --privileged)', async () => {
+    // the options field of /proc/mounts for the cgroup mounts: ro or rw, as the container sees them
+    const modes = async (opts: string[]) => {
+      const out = await ok(['run', '--rm', '--network', 'none', ...opts, 'busybox', 'sh', '-c', "awk '$3 == \"cgroup\" || $3 == \"cgroup2\" { split($4, o, \",\"); print o[1] }' /proc/mounts | sort -u"]);
+      return out.split('\n').filter(Boolean).join(',');
+    };
+    assert.equal(await modes([]), 'ro');
+    assert.equal(await modes(['--security-opt', 'writable-cgroups=false']), 'ro');
+    assert.equal(await modes(['--security-opt', 'writable-cgroups=true']), 'rw');
+  });
+
   it('lists the profile in /info SecurityOptions', async () => {
     const info = (await d.request('GET', '/info')).json() as { SecurityOptions: string[]; Warnings: string[] | null };
     assert.ok(info.SecurityOptions.includes('name=seccomp,profile=builtin'), JSON.stringify(info.SecurityOptions));

@@ -4,6 +4,7 @@ import type { HostConfig, Mount } from '../core/docker.js';
 import { invalid } from '../core/errors.js';
 import type { OciMount } from './spec-types.js';
 import { DEFAULT_SHM_SIZE } from './spec-defaults.js';
+import { parseSecurityOpts } from './seccomp.js';
 
 export interface MountInput {
   hostConfig: HostConfig;
@@ -22,12 +23,14 @@ export function volumePath(dataRoot: string, name: string): string {
 export function defaultMounts(hc: HostConfig): OciMount[] {
   const shm = hc.ShmSize && hc.ShmSize > 0 ? hc.ShmSize : DEFAULT_SHM_SIZE;
   const ro = hc.Privileged ? 'rw' : 'ro';
+  // --security-opt writable-cgroups=true: dockerd clears the read-only flag of the cgroup mount only
+  const cgroupRo = hc.Privileged || parseSecurityOpts(hc.SecurityOpt).writableCgroups ? 'rw' : 'ro';
   return [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', ro] },
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', ro] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', cgroupRo] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] },
   ];
