@@ -107,7 +107,7 @@ export function posixZone(tz: string): Zone | undefined {
   const stdName = rd.name();
   const stdOff = stdName === undefined ? undefined : rd.offset();
   if (stdName === undefined || stdOff === undefined) return undefined;
-  const std: ZoneInfo = { offset: -stdOff, abbr: stdName };
+  const std: ZoneInfo = { offset: -stdOff || 0, abbr: stdName };
   if (!rd.s) return () => std;
   const dstName = rd.name();
   if (dstName === undefined) return undefined;
@@ -115,7 +115,7 @@ export function posixZone(tz: string): Zone | undefined {
   if (rd.s && !rd.s.startsWith(',')) {
     const o = rd.offset();
     if (o === undefined) return undefined;
-    dstOffset = -o;
+    dstOffset = -o || 0;
   }
   if (!rd.s) rd.s = ',M3.2.0,M11.1.0';
   if (!rd.s.startsWith(',')) return undefined;
