@@ -80,15 +80,43 @@ export function parseResponse(method: string, buf: Buffer, closed: boolean): Buf
   }
 }
 
+/**
+ * How many bytes the whole response in `buf` takes: undefined while its head is incomplete,
+ * Infinity when only the end of the connection tells (chunked or no length: the request
+ * said Connection: close). 1xx heads before it count too.
+ */
+export function responseLength(method: string, buf: Buffer): number | undefined {
+  let start = 0;
+  for (;;) {
+    const end = buf.indexOf('\r\n\r\n', start);
+    if (end < 0) return undefined;
+    const head = parseHead(buf.toString('latin1', start, end));
+    if (head.status >= 100 && head.status < 200) {
+      start = end + 4;
+      continue;
+    }
+    if (method === 'HEAD' || head.status === 204 || head.status === 304) return end + 4;
+    const cl = head.headers['content-length'];
+    const te = head.headers['transfer-encoding'];
+    return cl !== undefined && !te ? end + 4 + Number(cl) : Infinity;
+  }
+}
+
 function viaBun(connect: BunConnect, ep: Endpoint, method: string, bytes: Buffer): Promise<BufferedResponse> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
+    let total = 0;
+    let need: number | undefined;
     let pending = bytes;
     let settled = false;
     const settle = (s: BunSocket, closed: boolean) => {
       if (settled) return;
       try {
-        const r = parseResponse(method, parts.length === 1 ? parts[0]! : Buffer.concat(parts), closed);
+        const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+        parts.splice(0, parts.length, all);
+        need ??= responseLength(method, all);
+        if (!closed && (need === undefined || total < need)) return;
+        const r = parseResponse(method, all, closed);
         if (!r) return;
         settled = true;
         if (!closed) s.end();
@@ -107,7 +135,9 @@ function viaBun(connect: BunConnect, ep: Endpoint, method: string, bytes: Buffer
       drain: flush,
       data(s, chunk) {
         parts.push(Buffer.from(chunk)); // a copy: the runtime may reuse its read buffer
-        settle(s, false);
+        total += chunk.byteLength;
+        // the whole buffer is looked at only until the head says how long the response is
+        if (need === undefined || total >= need) settle(s, false);
       },
       close: (s) => settle(s, true),
       error(_s, e) {

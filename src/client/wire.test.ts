@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildQuery, dechunk, parseHead } from './wire.js';
-import { parseResponse } from './buffered.js';
+import { parseResponse, responseLength } from './buffered.js';
 
 test('dechunk: whole bodies, extensions, trailers; undefined until the end arrived', () => {
   const wire = Buffer.from('5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n');
@@ -31,4 +31,17 @@ test('parseResponse: Content-Length, chunked, 100 Continue, no length, 204, clos
 test('buildQuery: repeated keys, skipped empties, escaping', () => {
   assert.equal(buildQuery({ a: 1, f: '{"x":["y"]}', l: ['p', 'q'], n: null, u: undefined, b: true }), '?a=1&f=%7B%22x%22%3A%5B%22y%22%5D%7D&l=p&l=q&b=true');
   assert.equal(buildQuery({}), '');
+});
+
+test('responseLength: from Content-Length once the head is in; chunked or unknown waits for the close', () => {
+  const head = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n';
+  assert.equal(responseLength('GET', Buffer.from(head.slice(0, 20))), undefined);
+  assert.equal(responseLength('GET', Buffer.from(head)), head.length + 5);
+  assert.equal(responseLength('HEAD', Buffer.from(head)), head.length);
+  const cont = 'HTTP/1.1 100 Continue\r\n\r\n';
+  assert.equal(responseLength('GET', Buffer.from(cont)), undefined);
+  assert.equal(responseLength('GET', Buffer.from(cont + head + 'ab')), cont.length + head.length + 5);
+  assert.equal(responseLength('GET', Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc')), Infinity);
+  assert.equal(responseLength('GET', Buffer.from('HTTP/1.0 200 OK\r\n\r\n')), Infinity);
+  assert.equal(responseLength('DELETE', Buffer.from('HTTP/1.1 204 No Content\r\n\r\n')), 'HTTP/1.1 204 No Content\r\n\r\n'.length);
 });
