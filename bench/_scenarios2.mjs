@@ -188,49 +188,69 @@ async function timeCommands(cmds, runs, env) {
   return JSON.parse(readFileSync(file, 'utf8')).results.map((r) => r.times.map((t) => t * 1000));
 }
 
+/** What each CLI figure runs: `version` (start-up plus one request), `ps -a`, `image inspect`. */
+const CLI_FIGS = [
+  { id: 'cli', label: '`version` against the engine (CLI start to exit)', args: ['version'] },
+  { id: 'cli-ps', label: '`ps -a` against the engine (CLI start to exit)', args: ['ps', '-a'] },
+  { id: 'cli-inspect', label: '`image inspect busybox` against the engine (CLI start to exit)', args: ['image', 'inspect', 'busybox'] },
+];
+
+/** The columns of one CLI figure: hako's CLI and docker's against the same hakod, podman's own; floor only for version. */
+function cliCandidates(ctx, def, fig) {
+  const hako = ctx.engines.find((e) => e.name === 'hako');
+  const podman = ctx.engines.find((e) => e.name === 'podman');
+  const cand = [];
+  if (hako) {
+    cand.push({ col: 'hako', cmd: [...hako.ownCliCmd.split(' '), ...def.args] });
+    cand.push({ col: 'docker', cmd: [...ctx.dockerCliCmd(hako), ...def.args] });
+  } else {
+    for (const c of ['hako', 'docker']) setError(fig, c, 'failed: no hakod to talk to');
+  }
+  if (podman) cand.push({ col: 'podman', cmd: [...podman.ownCliCmd.split(' '), ...def.args] });
+  if (def.id === 'cli') cand.push({ col: 'floor', cmd: [process.execPath, '-e', '0'] });
+  else setError(fig, 'floor', NO_FLOOR('see the version row'));
+  return cand;
+}
+
 export const cliScenario = {
   name: 'cli',
-  description: 'CLI start to exit: `hako version` vs `docker version` against the same hakod vs `podman version`; floor: `node -e 0`',
+  description: 'CLI start to exit: `hako version`, `ps -a` and `image inspect busybox` vs the docker CLI against the same hakod vs podman\'s own; floor: `node -e 0`',
   async run(ctx) {
-    const fig = figure('cli', '`version` against the engine (CLI start to exit)', 'ms');
-    fig.note = 'dockerd column: the docker CLI against the same hakod (`docker version`); podman column: `podman version`';
-    const hako = ctx.engines.find((e) => e.name === 'hako');
     const podman = ctx.engines.find((e) => e.name === 'podman');
-    const cand = [];
-    if (hako) {
-      cand.push({ col: 'hako', cmd: [...hako.ownCliCmd.split(' '), 'version'] });
-      cand.push({ col: 'docker', cmd: [...ctx.dockerCliCmd(hako), 'version'] });
-    } else {
-      for (const c of ['hako', 'docker']) setError(fig, c, 'failed: no hakod to talk to');
-    }
-    if (podman) cand.push({ col: 'podman', cmd: [...podman.ownCliCmd.split(' '), 'version'] });
-    cand.push({ col: 'floor', cmd: [process.execPath, '-e', '0'] });
-    const ok = [];
-    for (const c of cand) {
-      const r = await runCmd(c.cmd[0], c.cmd.slice(1), { env: podman?.env });
-      if (c.col === 'hako' && r.code === 0 && !/Server/.test(r.stdout)) {
-        setError(fig, c.col, `failed: \`hako version\` printed no Server section (did not reach hakod)`);
-        continue;
-      }
-      if (r.code === 0) ok.push(c);
-      else setError(fig, c.col, reason(new Error((r.stderr || r.stdout).trim().split('\n').pop())));
-    }
     // As bin/hako does for itself: no NODE_OPTIONS / NODE_EXTRA_CA_CERTS for any command, so
     // `node -e 0` is the floor of the same Node start.
     const env = { ...(podman?.env ?? process.env) };
     delete env.NODE_OPTIONS;
     delete env.NODE_EXTRA_CA_CERTS;
-    for (let round = 0; round < (ctx.rounds ?? 3); round++) {
-      try {
-        const times = await timeCommands(ok.map((c) => c.cmd), 10, env);
-        ok.forEach((c, i) => times[i].forEach((t) => addSample(fig, c.col, t)));
-        ctx.log(`  round ${round + 1}: ${ok.map((c, i) => `${c.col} ${times[i].sort((a, b) => a - b)[5]?.toFixed(1)}`).join(', ')}`);
-      } catch (err) {
-        for (const c of ok) setError(fig, c.col, reason(err));
-        break;
+    const { ensureImage } = await import('./_scenarios.mjs');
+    for (const e of ctx.engines) await ensureImage(e, ctx.images.busybox, 'busybox').catch(() => undefined); // image inspect's object
+    const figs = [];
+    for (const def of CLI_FIGS) {
+      const fig = figure(def.id, def.label, 'ms');
+      fig.note = `dockerd column: the docker CLI against the same hakod (\`docker ${def.args.join(' ')}\`); podman column: \`podman ${def.args.join(' ')}\``;
+      figs.push(fig);
+      const ok = [];
+      for (const c of cliCandidates(ctx, def, fig)) {
+        const r = await runCmd(c.cmd[0], c.cmd.slice(1), { env: podman?.env });
+        if (c.col === 'hako' && def.id === 'cli' && r.code === 0 && !/Server/.test(r.stdout)) {
+          setError(fig, c.col, `failed: \`hako version\` printed no Server section (did not reach hakod)`);
+          continue;
+        }
+        if (r.code === 0) ok.push(c);
+        else setError(fig, c.col, reason(new Error((r.stderr || r.stdout).trim().split('\n').pop())));
+      }
+      for (let round = 0; round < (ctx.rounds ?? 3); round++) {
+        try {
+          const times = await timeCommands(ok.map((c) => c.cmd), 10, env);
+          ok.forEach((c, i) => times[i].forEach((t) => addSample(fig, c.col, t)));
+          ctx.log(`  ${def.args.join(' ')} round ${round + 1}: ${ok.map((c, i) => `${c.col} ${times[i].sort((a, b) => a - b)[5]?.toFixed(1)}`).join(', ')}`);
+        } catch (err) {
+          for (const c of ok) setError(fig, c.col, reason(err));
+          break;
+        }
       }
     }
-    return [fig];
+    return figs;
   },
 };
 

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,13 @@ function handle(req: IncomingMessage, res: ServerResponse) {
   const path = (req.url ?? '').split('?')[0];
   if (path === '/version') return json(200, { Version: '9.9.9', ApiVersion: '1.45', MinAPIVersion: '1.24', Os: 'linux', Arch: 'amd64', Components: [{ Name: 'Engine', Version: '9.9.9', Details: { ApiVersion: '1.45', MinAPIVersion: '1.24', Os: 'linux', Arch: 'amd64' } }] });
   if (path === '/images/json') return json(200, images);
+  if (path === '/containers/json' && req.url?.includes('all=1')) {
+    // in two chunks (Transfer-Encoding: chunked), as a streaming server answers
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    const text = JSON.stringify(containers);
+    res.write(text.slice(0, 10));
+    return void setTimeout(() => res.end(text.slice(10)), 5);
+  }
   if (path === '/containers/json') return json(200, containers);
   if (path === '/images/nope/json' || path?.startsWith('/containers/nope') || path === '/networks/nope' || path === '/volumes/nope') return json(404, { message: 'No such object: nope' });
   if (path === '/containers/create') {
@@ -62,11 +69,16 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function hako(args: string[], host = `unix://${sock}`): Promise<{ code: number; out: string; err: string }> {
+// The Node bundle alone, what bin/hako runs when bun could not compile build/hako.
+const NODE_BUNDLE = [process.execPath, join(dirname(HAKO), '..', 'dist', 'hako.cjs')];
+
+function hako(args: string[], host = `unix://${sock}`, o: { cmd?: string[]; tz?: string } = {}): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { ...process.env, HAKO_HOST: host };
     delete env.NODE_OPTIONS;
-    const p = spawn(HAKO, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (o.tz !== undefined) env.TZ = o.tz;
+    const [exe, ...pre] = o.cmd ?? [HAKO];
+    const p = spawn(exe!, [...pre, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (c) => (out += c));
@@ -165,4 +177,44 @@ test('no daemon: docker-style message', async () => {
   const r = await hako(['version'], `unix://${join(dir, 'none.sock')}`);
   assert.equal(r.code, 1);
   assert.match(r.err, /Cannot connect to the hako daemon at unix:\/\/.*none\.sock\. Is the hako daemon running\?/);
+});
+
+test('the Node bundle prints and exits as the compiled CLI does (its other transport and stdio)', async () => {
+  const cases = [['version', '-f', '{{.Server.Version}} {{.Client.Os}}'], ['ps', '-a'], ['ps'], ['images'], ['inspect', 'nope'], ['tag', 'x'], ['rmi', 'busybox']];
+  for (const args of cases) {
+    const compiled = await hako(args);
+    const node = await hako(args, undefined, { cmd: NODE_BUNDLE });
+    assert.deepEqual(node, compiled, args.join(' '));
+  }
+  const none = `unix://${join(dir, 'none.sock')}`;
+  assert.deepEqual(await hako(['ps'], none, { cmd: NODE_BUNDLE }), await hako(['ps'], none));
+});
+
+test('ps -a: a chunked JSON answer is read whole', async () => {
+  const r = await hako(['ps', '-a', '--format', '{{.Names}} {{.Ports}}']);
+  assert.deepEqual(r, { code: 0, out: 'web 0.0.0.0:8080->80/tcp\n', err: '' });
+});
+
+/** Go's "2006-01-02 15:04:05 -0700 MST" of unix seconds `t` in `timeZone`, from ICU, to compare with. */
+function goTime(t: number, timeZone: string, abbr: string): string {
+  const f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const p = Object.fromEntries(f.formatToParts(new Date(t * 1000)).map((x) => [x.type, x.value]));
+  const off = (Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) / 1000 - t) / 60;
+  const hhmm = `${off < 0 ? '-' : '+'}${String(Math.trunc(Math.abs(off) / 60)).padStart(2, '0')}${String(Math.abs(off) % 60).padStart(2, '0')}`;
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${hhmm} ${abbr}`;
+}
+
+test('local times follow TZ as the docker CLI (Go) reads it: zoneinfo file, empty or unknown is UTC', { skip: !existsSync('/usr/share/zoneinfo/America/New_York') && 'no zoneinfo' }, async () => {
+  const created = containers[0]!.Created;
+  const ny = await hako(['ps', '--format', '{{.CreatedAt}}'], undefined, { tz: 'America/New_York' });
+  const nyAbbr = goTime(created, 'America/New_York', 'X').includes('-0400') ? 'EDT' : 'EST';
+  assert.equal(ny.out, `${goTime(created, 'America/New_York', nyAbbr)}\n`);
+  const kolkata = await hako(['ps', '--format', '{{.CreatedAt}}'], undefined, { tz: ':Asia/Kolkata' });
+  assert.equal(kolkata.out, `${goTime(created, 'Asia/Kolkata', 'IST')}\n`);
+  for (const tz of ['', 'UTC', 'No/Such_Zone']) {
+    const r = await hako(['ps', '--format', '{{.CreatedAt}}'], undefined, { tz });
+    assert.equal(r.out, `${goTime(created, 'UTC', 'UTC')}\n`, `TZ=${tz}`);
+  }
+  const node = await hako(['ps', '--format', '{{.CreatedAt}}'], undefined, { cmd: NODE_BUNDLE, tz: 'America/New_York' });
+  assert.equal(node.out, ny.out);
 });

@@ -8,7 +8,6 @@ import { dirname, join, resolve } from 'node:path';
 import { Client } from '../client/client.js';
 import { ConnectError } from '../client/errors.js';
 import { isDefaultHost } from '../client/host.js';
-import type { RawResponse, RequestOptions } from '../client/http.js';
 
 export const HAKOD_LOG = '/var/log/hako/hakod.log';
 
@@ -66,14 +65,14 @@ export class AutoStartClient extends Client {
     super(host);
   }
 
-  override async raw(method: string, path: string, o: RequestOptions = {}): Promise<RawResponse> {
+  protected override async exchange<T>(send: () => Promise<T>): Promise<T> {
     try {
-      return await super.raw(method, path, o);
+      return await super.exchange(send);
     } catch (e) {
       if (!(e instanceof ConnectError) || !this.shouldStart(e)) throw e;
       this.tried = true;
       if (!(await startDaemon(this, this.err))) throw e;
-      return super.raw(method, path, o);
+      return super.exchange(send);
     }
   }
 

@@ -9,6 +9,10 @@ import { GROUPS, GROUP_SUMMARY, TOP } from './registry.js';
 import { resolveHost } from '../client/host.js';
 import { CLI_VERSION, CLI_COMMIT } from './version-info.js';
 import { mainUsage, groupUsage } from './usage.js';
+import { processStreams } from './stdio.js';
+
+/** stdout/stderr/stdin, created only when a command needs more than to write text. */
+const std = processStreams();
 
 interface Globals {
   host?: string;
@@ -26,15 +30,15 @@ function parseGlobals(argv: string[]): Globals | number {
     if (name === '-H' || name === '--host' || (a.startsWith('-H') && !a.startsWith('--'))) g.host = val();
     else if (name === '--log-level' || name === '-l' || name === '--config' || name === '--context' || name === '-c') val();
     else if (name === '-D' || name === '--debug') g.debug = true;
-    else if (/^--tls/.test(name)) { if (eq < 0 && name !== '--tls' && name !== '--tlsverify') i++; }
+    else if (name.startsWith('--tls')) { if (eq < 0 && name !== '--tls' && name !== '--tlsverify') i++; }
     else if (name === '-v' || name === '--version') {
-      process.stdout.write(`hako version ${CLI_VERSION}, build ${CLI_COMMIT}\n`);
+      std.out.write(`hako version ${CLI_VERSION}, build ${CLI_COMMIT}\n`);
       return 0;
     } else if (name === '-h' || name === '--help') {
       return -1;
     } else if (a.startsWith('-')) {
       const msg = a.startsWith('--') ? `unknown flag: ${name}` : `unknown shorthand flag: '${a[1]}' in ${a}`;
-      process.stderr.write(`${msg}\n\nUsage:  hako [OPTIONS] COMMAND [ARG...]\n\nRun 'hako --help' for more information\n`);
+      std.err.write(`${msg}\n\nUsage:  hako [OPTIONS] COMMAND [ARG...]\n\nRun 'hako --help' for more information\n`);
       return 125;
     } else {
       g.rest = argv.slice(i);
@@ -47,7 +51,7 @@ function parseGlobals(argv: string[]): Globals | number {
 async function resolveCommand(rest: string[]): Promise<{ cmd: Command; path: string; args: string[] } | number> {
   const [first, second] = rest;
   if (!first) {
-    process.stdout.write(await mainUsage());
+    std.out.write(await mainUsage());
     return 0;
   }
   const group = GROUPS[first];
@@ -55,19 +59,19 @@ async function resolveCommand(rest: string[]): Promise<{ cmd: Command; path: str
     const sub = second && !second.startsWith('-') ? group[second] : undefined;
     if (!sub) {
       if (second && !second.startsWith('-')) {
-        process.stderr.write(`hako: unknown command: hako ${first} ${second}\n\nUsage:  hako ${first}\n\nRun 'hako ${first} --help' for more information\n`);
+        std.err.write(`hako: unknown command: hako ${first} ${second}\n\nUsage:  hako ${first}\n\nRun 'hako ${first} --help' for more information\n`);
         return 1;
       }
       // docker: the bare group prints its usage on stderr, `GROUP --help` on stdout; both exit 0
       const help = second === '--help' || second === '-h';
-      (help ? process.stdout : process.stderr).write(await groupUsage(first, GROUP_SUMMARY[first] ?? '', group));
+      (help ? std.out : std.err).write(await groupUsage(first, GROUP_SUMMARY[first] ?? '', group));
       return 0;
     }
     return { cmd: (await sub()).default, path: `${first} ${second}`, args: rest.slice(2) };
   }
   const top = TOP[first];
   if (!top) {
-    process.stderr.write(`hako: unknown command: hako ${first}\n\nRun 'hako --help' for more information\n`);
+    std.err.write(`hako: unknown command: hako ${first}\n\nRun 'hako --help' for more information\n`);
     return 1;
   }
   return { cmd: (await top()).default, path: first, args: rest.slice(1) };
@@ -81,7 +85,7 @@ function commandHelp(cmd: Command, path: string): string {
 
 /** Docker's two shapes: a flag error exits 125 ("Run ..."), a wrong argument count 1 ("See ..."). */
 function usageFail(msg: string, cmd: Command, path: string, status = 125, verb: 'Run' | 'See' = 'Run'): number {
-  process.stderr.write(`${msg}\n\nUsage:  hako ${path} ${cmd.usage}\n\n${verb} 'hako ${path} --help' for more information\n`);
+  std.err.write(`${msg}\n\nUsage:  hako ${path} ${cmd.usage}\n\n${verb} 'hako ${path} --help' for more information\n`);
   return status;
 }
 
@@ -109,19 +113,19 @@ async function runCommand(g: Globals): Promise<number> {
     throw e;
   }
   if (parsed.help) {
-    if (parsed.helpShort) process.stdout.write('Flag shorthand -h has been deprecated, use --help\n');
-    process.stdout.write(commandHelp(cmd, path));
+    if (parsed.helpShort) std.out.write('Flag shorthand -h has been deprecated, use --help\n');
+    std.out.write(commandHelp(cmd, path));
     return 0;
   }
   const countErr = argCountError(cmd, path, parsed.args.length);
   if (countErr) return usageFail(countErr.msg, cmd, path, 1, countErr.verb);
   const host = resolveHost(g.host);
   const ctx: Ctx = {
-    client: new AutoStartClient(host, process.stderr),
+    client: new AutoStartClient(host, std.err),
     host,
-    out: process.stdout,
-    err: process.stderr,
-    stdin: process.stdin,
+    out: std.out,
+    err: std.err,
+    stdin: std.stdin,
     debug: g.debug,
     path,
   };
@@ -143,7 +147,7 @@ function exitStatus(e: unknown): number {
 export async function main(argv: string[]): Promise<number> {
   const g = parseGlobals(argv);
   if (g === -1) {
-    process.stdout.write(await mainUsage());
+    std.out.write(await mainUsage());
     return 0;
   }
   if (typeof g === 'number') return g;
@@ -151,22 +155,25 @@ export async function main(argv: string[]): Promise<number> {
     return await runCommand(g);
   } catch (e) {
     const msg = errorText(e);
-    if (msg) process.stderr.write(`${msg}\n`);
-    if (g.debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    if (msg) std.err.write(`${msg}\n`);
+    if (g.debug && e instanceof Error && e.stack) std.err.write(`${e.stack}\n`);
     return exitStatus(e);
   }
 }
 
 /**
  * Exits once stdout and stderr took what was written to them: process.exit alone drops
- * what a pipe whose reader is slower (`hako inspect … | less`) had not taken yet.
+ * what a pipe whose reader is slower (`hako inspect … | less`) had not taken yet. Text
+ * written before a stream was needed is out already (stdio.ts writes it synchronously).
  * Node counts what it still holds in writableLength; bun (build/hako) does not (0 with
  * data pending) but calls end()'s callback once all is out.
  */
 function exitFlushed(code: number): void {
-  let left = 2;
+  const streams = std.opened();
+  let left = streams.length;
+  if (!left) return void process.exit(code);
   const done = () => --left === 0 && process.exit(code);
-  for (const s of [process.stdout, process.stderr]) {
+  for (const s of streams) {
     if (process.versions.bun) s.end(done);
     else if (s.writableLength > 0) s.write('', done);
     else done();
@@ -176,7 +183,7 @@ function exitFlushed(code: number): void {
 main(process.argv.slice(2)).then(
   (code) => exitFlushed(code),
   (e) => {
-    process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+    std.err.write(`${(e as Error)?.stack ?? e}\n`);
     exitFlushed(1);
   },
 );

@@ -5,7 +5,8 @@
  */
 import type { Readable } from 'node:stream';
 import { parseHost, type Endpoint } from './host.js';
-import { rawRequest, type RawResponse, type RequestOptions } from './http.js';
+import type { RawResponse, RequestOptions } from './http.js';
+import { bufferedRequest, isStreamBody, type BufferedResponse } from './buffered.js';
 import { ApiError, ConnectError, isConnectErrno } from './errors.js';
 import { jsonLines } from './jsonlines.js';
 
@@ -22,7 +23,10 @@ export async function readAll(body: Readable): Promise<Buffer> {
 }
 
 async function toApiError(r: RawResponse): Promise<ApiError> {
-  const text = (await readAll(r.body)).toString('utf8');
+  return apiError(r.status, r.statusText, (await readAll(r.body)).toString('utf8'));
+}
+
+function apiError(status: number, statusText: string, text: string): ApiError {
   let msg = text.trim();
   try {
     const j = JSON.parse(text) as { message?: string };
@@ -30,7 +34,7 @@ async function toApiError(r: RawResponse): Promise<ApiError> {
   } catch {
     /* not JSON: keep the text */
   }
-  return new ApiError(r.status, msg || `${r.status} ${r.statusText}`);
+  return new ApiError(status, msg || `${status} ${statusText}`);
 }
 
 export class Client {
@@ -40,14 +44,29 @@ export class Client {
     this.endpoint = parseHost(host);
   }
 
-  /** Any status; throws only when the daemon cannot be reached. */
-  async raw(method: string, path: string, o: RequestOptions = {}): Promise<RawResponse> {
+  /**
+   * Runs one exchange with the daemon; not reaching it becomes a ConnectError. The one
+   * place a subclass hooks in (the CLI's AutoStartClient starts hakod here).
+   */
+  protected async exchange<T>(send: () => Promise<T>): Promise<T> {
     try {
-      return await rawRequest(this.endpoint, method, path, o);
+      return await send();
     } catch (e) {
       if (isConnectErrno(e)) throw new ConnectError(this.host, e);
       throw e;
     }
+  }
+
+  /** Any status, the body as a stream; throws only when the daemon cannot be reached. */
+  async raw(method: string, path: string, o: RequestOptions = {}): Promise<RawResponse> {
+    // loaded on first use: node:net and node:stream cost the compiled CLI ~8 ms to start
+    const { rawRequest } = await import('./http.js');
+    return this.exchange(() => rawRequest(this.endpoint, method, path, o));
+  }
+
+  /** Any status, the whole body (no streamed request body, no upgrade). */
+  fetch(method: string, path: string, o: RequestOptions = {}): Promise<BufferedResponse> {
+    return this.exchange(() => bufferedRequest(this.endpoint, method, path, o));
   }
 
   /** A 2xx response (or 101 when upgrading), else ApiError. */
@@ -60,8 +79,13 @@ export class Client {
 
   /** Sends and parses a JSON answer (undefined for an empty body). */
   async json<T = any>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
-    const r = await this.request(method, path, o);
-    const text = (await readAll(r.body)).toString('utf8');
+    let text: string;
+    if (o.upgrade || isStreamBody(o.body)) text = (await readAll((await this.request(method, path, o)).body)).toString('utf8');
+    else {
+      const r = await this.fetch(method, path, o);
+      if (r.status < 200 || r.status >= 400) throw apiError(r.status, r.statusText, r.body.toString('utf8'));
+      text = r.body.toString('utf8');
+    }
     return (text.trim() ? JSON.parse(text) : undefined) as T;
   }
 
@@ -94,8 +118,6 @@ export class Client {
   }
 
   async ping(): Promise<boolean> {
-    const r = await this.raw('GET', '/_ping');
-    await readAll(r.body);
-    return r.status === 200;
+    return (await this.fetch('GET', '/_ping')).status === 200;
   }
 }

@@ -7,8 +7,9 @@ import { connect, type Socket } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import type { Endpoint } from './host.js';
 import { ChunkedDecoder, LengthLimiter } from './chunked.js';
+import { buildQuery, encodeBody, parseHead, requestHead as head, type Query } from './wire.js';
 
-export type Query = Record<string, string | number | boolean | undefined | null | string[]>;
+export { buildQuery, type Query };
 
 export interface RequestOptions {
   query?: Query;
@@ -28,26 +29,8 @@ export interface RawResponse {
   socket: Socket;
 }
 
-export function buildQuery(q?: Query): string {
-  if (!q) return '';
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(q)) {
-    if (v === undefined || v === null) continue;
-    const vals = Array.isArray(v) ? v : [v];
-    for (const one of vals) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(one))}`);
-  }
-  return parts.length ? `?${parts.join('&')}` : '';
-}
-
 function openSocket(ep: Endpoint): Socket {
   return ep.kind === 'unix' ? connect({ path: ep.path }) : connect({ host: ep.host, port: ep.port });
-}
-
-function head(method: string, path: string, ep: Endpoint, headers: Record<string, string>): string {
-  const host = ep.kind === 'tcp' ? `${ep.host}:${ep.port}` : 'api.hako';
-  let s = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: hako-cli\r\n`;
-  for (const [k, v] of Object.entries(headers)) s += `${k}: ${v}\r\n`;
-  return s + '\r\n';
 }
 
 function writeBody(sock: Socket, method: string, path: string, ep: Endpoint, o: RequestOptions): void {
@@ -68,28 +51,10 @@ function writeBody(sock: Socket, method: string, path: string, ep: Endpoint, o: 
     b.on('error', (e) => sock.destroy(e));
     return;
   }
-  let payload: Buffer | undefined;
-  if (b !== undefined) {
-    if (typeof b === 'string' || Buffer.isBuffer(b)) payload = Buffer.from(b);
-    else {
-      payload = Buffer.from(JSON.stringify(b));
-      headers['Content-Type'] ??= 'application/json';
-    }
-  }
+  const { payload, type } = encodeBody(b);
+  if (type) headers['Content-Type'] ??= type;
   headers['Content-Length'] = String(payload?.length ?? 0);
   sock.write(payload ? Buffer.concat([Buffer.from(head(method, path, ep, headers)), payload]) : head(method, path, ep, headers));
-}
-
-function parseHead(text: string): { status: number; statusText: string; headers: Record<string, string> } {
-  const lines = text.split('\r\n');
-  const m = /^HTTP\/1\.[01] (\d{3}) ?(.*)$/.exec(lines[0] ?? '');
-  if (!m) throw new Error(`malformed HTTP response: ${JSON.stringify(lines[0])}`);
-  const headers: Record<string, string> = {};
-  for (const l of lines.slice(1)) {
-    const i = l.indexOf(':');
-    if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
-  }
-  return { status: Number(m[1]), statusText: m[2] ?? '', headers };
 }
 
 function bodyStream(sock: Socket, method: string, r: { status: number; headers: Record<string, string> }, upgrade: boolean): Readable {

@@ -1,38 +1,40 @@
 /** Time rendering and parsing as docker's CLI does it. */
 
+import { localClock, type ZoneInfo } from './localtime.js';
+
 const pad = (n: number, w = 2) => String(Math.trunc(Math.abs(n))).padStart(w, '0');
 
-function offset(d: Date, colon: boolean): string {
-  const off = -d.getTimezoneOffset();
-  if (colon && off === 0) return 'Z';
-  const s = `${off >= 0 ? '+' : '-'}${pad(off / 60)}${colon ? ':' : ''}${pad(off % 60)}`;
-  return s;
+/** Go's -0700 / Z07:00 layouts of an offset in seconds east of UTC. */
+function offset(secs: number, colon: boolean): string {
+  if (colon && secs === 0) return 'Z';
+  const off = Math.trunc(secs / 60);
+  return `${off >= 0 ? '+' : '-'}${pad(off / 60)}${colon ? ':' : ''}${pad(off % 60)}`;
 }
 
-function zoneName(d: Date): string {
-  const m = /\(([^)]+)\)$/.exec(d.toString());
-  const name = m?.[1] ?? '';
-  if (d.getTimezoneOffset() === 0) return 'UTC';
-  return /^[A-Z]{2,5}$/.test(name) ? name : offset(d, false);
+/** Go's MST layout: the zone's abbreviation, its offset when it has none. */
+function zoneName(z: ZoneInfo): string {
+  return z.abbr || offset(z.offset, false);
 }
 
+/** d holds the local wall clock in its UTC fields (localtime.ts). */
 function ymdhms(d: Date, sep: string): string {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}${sep}${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}${sep}${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
 /** Go's time.Time String(): "2024-01-02 15:04:05 +0000 UTC". */
 export function goTimeString(t: number | string): string {
-  const d = new Date(typeof t === 'number' ? t * 1000 : t);
-  if (Number.isNaN(d.getTime())) return '';
-  return `${ymdhms(d, ' ')} ${offset(d, false)} ${zoneName(d)}`;
+  const ms = typeof t === 'number' ? t * 1000 : new Date(t).getTime();
+  if (Number.isNaN(ms)) return '';
+  const { clock, zone } = localClock(ms);
+  return `${ymdhms(clock, ' ')} ${offset(zone.offset, false)} ${zoneName(zone)}`;
 }
 
 /** jsonmessage.RFC3339NanoFixed in local time: "2024-01-02T15:04:05.000000000+01:00". */
 export function rfc3339NanoFixed(timeNano: bigint | number): string {
   const ns = BigInt(timeNano);
-  const d = new Date(Number(ns / 1000000n));
+  const { clock, zone } = localClock(Number(ns / 1000000n));
   const frac = String(ns % 1000000000n).padStart(9, '0');
-  return `${ymdhms(d, 'T')}.${frac}${offset(d, true)}`;
+  return `${ymdhms(clock, 'T')}.${frac}${offset(zone.offset, true)}`;
 }
 
 /** Go duration "1h30m", "10m", "45s", "1.5h" to milliseconds, or undefined. */

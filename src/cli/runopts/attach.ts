@@ -50,8 +50,9 @@ export function attachStreams(ctx: Ctx, sock: Socket, o: AttachOptions): Attache
   let detached = false;
   const keys = o.detachKeys ?? DEFAULT_DETACH;
   let matched = 0;
+  let reading = false; // stdin is only touched when forwarded (making it costs the compiled CLI ms)
   const stdin = ctx.stdin;
-  const raw = o.tty && stdin.isTTY;
+  const raw = o.tty && o.stdin && stdin.isTTY;
   const onWinch = () => o.resizePath && resize(ctx, o.resizePath);
   const onData = (c: Buffer) => {
     if (o.tty) {
@@ -76,10 +77,11 @@ export function attachStreams(ctx: Ctx, sock: Socket, o: AttachOptions): Attache
   sock.on('data', (c: Buffer) => out.write(c));
   sock.resume();
   const cleanup = () => {
+    process.off('SIGWINCH', onWinch);
+    if (!reading) return;
     if (raw) stdin.setRawMode(false);
     stdin.off('data', onData);
     stdin.pause();
-    process.off('SIGWINCH', onWinch);
   };
   done.then(cleanup);
   return {
@@ -91,6 +93,7 @@ export function attachStreams(ctx: Ctx, sock: Socket, o: AttachOptions): Attache
         process.on('SIGWINCH', onWinch);
       }
       if (!o.stdin) return;
+      reading = true;
       if (raw) stdin.setRawMode(true);
       stdin.on('data', onData);
       stdin.once('end', () => sock.end());
