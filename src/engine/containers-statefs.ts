@@ -23,9 +23,11 @@ const TMPFS_MAGIC = 0x01021994;
 /** The state dirs under the exec root (ContainerPaths, OciRuntime roots, exec sessions). */
 export const STATE_DIRS = ['runtime', 'containers', 'exits', 'exec'];
 
+/** tmpfs mount points (mountinfo: mount point is field 5, the fs type follows the " - "). */
 function mountPoints(): Set<string> {
   try {
-    return new Set(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter(Boolean));
+    return new Set(readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+      .filter((l) => l.split(' - ')[1]?.startsWith('tmpfs ')).map((l) => l.split(' ')[4] ?? ''));
   } catch { return new Set(); }
 }
 
@@ -36,30 +38,25 @@ export function mountStateTmpfs(execRoot: string, log?: (msg: string, f?: Record
   if (process.env.HAKO_STATE_TMPFS === '0' || process.getuid?.() !== 0) return [];
   mkdirSync(execRoot, { recursive: true });
   if (statfsSync(execRoot).type === TMPFS_MAGIC) return [];
-  const mounted = mountPoints();
-  const out: string[] = [];
-  for (const d of STATE_DIRS.map((s) => join(execRoot, s))) {
-    if (mounted.has(d)) { out.push(d); continue; }
-    if (!isEmptyDir(d)) continue;
-    mkdirSync(d, { recursive: true });
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'mode=0755,nosuid,nodev', 'tmpfs', d], { stdio: 'ignore' });
-      out.push(d);
-    } catch (e) {
-      log?.('cannot mount a tmpfs for container state; it stays on the exec root\'s file system', { dir: d, error: (e as Error).message });
-    }
+  const before = mountPoints();
+  const want = STATE_DIRS.map((s) => join(execRoot, s)).filter((d) => !before.has(d) && isEmptyDir(d));
+  for (const d of want) mkdirSync(d, { recursive: true });
+  if (want.length) {
+    // one spawn of the daemon for all of them (boot only)
+    const sh = 'for d; do mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$d" || echo "$d" >&2; done';
+    try { execFileSync('sh', ['-c', sh, 'sh', ...want], { stdio: ['ignore', 'ignore', 'pipe'] }); } catch { /* reported below */ }
   }
-  return out;
+  const after = mountPoints();
+  for (const d of want.filter((x) => !after.has(x))) log?.('cannot mount a tmpfs for container state; it stays on the exec root\'s file system', { dir: d });
+  return STATE_DIRS.map((s) => join(execRoot, s)).filter((d) => after.has(d));
 }
 
 /** Unmounts the state tmpfs mounts that hold nothing any more (daemon stop); leaves the others. */
 export function unmountIdleStateTmpfs(dirs: string[]): void {
-  for (const d of dirs) {
-    // runtime/ keeps only the runtimes' empty roots and the sealed-copy link once all is gone
-    const busy = d.endsWith('/runtime')
-      ? readdirSync(d).some((e) => e !== 'bin' && !isEmptyDir(join(d, e)))
-      : !isEmptyDir(d);
-    if (busy) continue;
-    try { execFileSync('umount', ['-l', d], { stdio: 'ignore' }); } catch { /* left for uninstall.sh */ }
-  }
+  // runtime/ keeps only the runtimes' empty roots and the sealed-copy link once all is gone
+  const idle = dirs.filter((d) => (d.endsWith('/runtime')
+    ? !readdirSync(d).some((e) => e !== 'bin' && !isEmptyDir(join(d, e)))
+    : isEmptyDir(d)));
+  if (!idle.length) return;
+  try { execFileSync('umount', ['-l', ...idle], { stdio: 'ignore' }); } catch { /* left for uninstall.sh */ }
 }
