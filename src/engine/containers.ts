@@ -141,9 +141,13 @@ export class OciContainerService implements ContainerService {
       if (this.runtimeFor(c).known(c.id)) await this.runtimeFor(c).delete(c.id);
       t.step('runtimeDelete');
       const idmap = await this.userns.mappingFor(c.hostConfig);
-      const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c)), t.timed('network', this.wireNetwork(c)));
-      t.step('storageAndNetwork');
-      await writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
+      // the etc files (they need the network's hosts and resolv.conf) are written while the rootfs mounts
+      const netAndEtc = t.timed('network', this.wireNetwork(c)).then(async (r) => {
+        await t.timed('writeEtcFiles', writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), r.net));
+        return r;
+      });
+      const [rootfs, { ns }] = await settled(t.timed('storage', this.mountStorage(c)), netAndEtc);
+      t.step('storageNetworkEtc');
       const bpfKey = await writeBundle(this, c, rootfs, ns, idmap); t.step('writeBundle');
       const { pid } = await launch(this, c); t.step('conmonCreate');
       if (bpfKey) this.seccompBpf.learn(bpfKey, this.runtimeFor(c).root, c.id);
