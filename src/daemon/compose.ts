@@ -61,6 +61,7 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
     seccomp: cfg.seccompProfileData ?? (cfg.seccompProfile === 'unconfined' ? 'unconfined' : 'builtin'),
     userns,
     log: (msg, fields) => clog.info(msg, fields),
+    stateTmpfs: true,
   });
   images.setUsers((imageId) => containers.store.all().filter((c) => c.imageId === imageId).map((c) => c.id));
   await containers.restore();

@@ -23,6 +23,7 @@ export interface RestoreHost {
 
 /** Boot-time reconcile: re-monitor live containers, record exits that happened while down, drop half-created ones. */
 export async function restoreContainers(svc: RestoreHost): Promise<void> {
+  for (const rt of Object.values(svc.runtimes)) void rt.execPath; // starts making the sealed copy (oci.ts)
   for (const c of svc.store.all()) {
     const st = await svc.runtimeFor(c).state(c.id).catch(() => null);
     const alive = st && (st.status === 'running' || st.status === 'paused');

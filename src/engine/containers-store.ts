@@ -51,47 +51,59 @@ export function newState(): ContainerState {
     ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME };
 }
 
+/** What the store uses of a better-sqlite3 statement. */
+interface Stmt { run(...a: unknown[]): unknown; get(...a: unknown[]): unknown; all(...a: unknown[]): unknown[] }
+
 export class ContainerStore {
+  /** Prepared statements by SQL: compiled once (each request resolves a container two or three times). */
+  private readonly stmts = new Map<string, Stmt>();
+
   constructor(private readonly db: Db) {
     db.exec(`CREATE TABLE IF NOT EXISTS containers (
       id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL,
       config TEXT NOT NULL, hostconfig TEXT NOT NULL, state TEXT NOT NULL, extra TEXT NOT NULL)`);
   }
 
+  private q(sql: string): Stmt {
+    let st = this.stmts.get(sql);
+    if (!st) this.stmts.set(sql, (st = this.db.prepare(sql) as unknown as Stmt));
+    return st;
+  }
+
   insert(c: ContainerRecord): void {
     const other = this.byName(c.name);
     if (other) throw nameConflict(c.name, other.id);
-    this.db.prepare('INSERT INTO containers (id, name, created, config, hostconfig, state, extra) VALUES (?,?,?,?,?,?,?)')
+    this.q('INSERT INTO containers (id, name, created, config, hostconfig, state, extra) VALUES (?,?,?,?,?,?,?)')
       .run(c.id, c.name, c.created, JSON.stringify(c.config), JSON.stringify(c.hostConfig), JSON.stringify(c.state), JSON.stringify(extra(c)));
   }
 
   save(c: ContainerRecord): void {
-    this.db.prepare('UPDATE containers SET name=?, config=?, hostconfig=?, state=?, extra=? WHERE id=?')
+    this.q('UPDATE containers SET name=?, config=?, hostconfig=?, state=?, extra=? WHERE id=?')
       .run(c.name, JSON.stringify(c.config), JSON.stringify(c.hostConfig), JSON.stringify(c.state), JSON.stringify(extra(c)), c.id);
   }
 
   delete(id: string): void {
-    this.db.prepare('DELETE FROM containers WHERE id=?').run(id);
+    this.q('DELETE FROM containers WHERE id=?').run(id);
   }
 
   all(): ContainerRecord[] {
-    return (this.db.prepare('SELECT * FROM containers ORDER BY created DESC').all() as Row[]).map(fromRow);
+    return (this.q('SELECT * FROM containers ORDER BY created DESC').all() as Row[]).map(fromRow);
   }
 
   byName(name: string): ContainerRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM containers WHERE name=?').get(name.replace(/^\//, '')) as Row | undefined;
+    const r = this.q('SELECT * FROM containers WHERE name=?').get(name.replace(/^\//, '')) as Row | undefined;
     return r && fromRow(r);
   }
 
   /** Full id, then exact name, then unique id prefix (docker's order). */
   resolve(idOrName: string): ContainerRecord {
     if (!idOrName) throw invalid('No container name or ID supplied');
-    const byId = this.db.prepare('SELECT * FROM containers WHERE id=?').get(idOrName) as Row | undefined;
+    const byId = this.q('SELECT * FROM containers WHERE id=?').get(idOrName) as Row | undefined;
     if (byId) return fromRow(byId);
     const byName = this.byName(idOrName);
     if (byName) return byName;
     if (isHexPrefix(idOrName)) {
-      const rows = this.db.prepare("SELECT * FROM containers WHERE id LIKE ? || '%'").all(idOrName) as Row[];
+      const rows = this.q("SELECT * FROM containers WHERE id LIKE ? || '%'").all(idOrName) as Row[];
       if (rows.length === 1) return fromRow(rows[0]!);
       if (rows.length > 1) throw invalid(`multiple IDs found with provided prefix: ${idOrName}`);
     }

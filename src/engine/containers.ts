@@ -24,6 +24,7 @@ import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
 import { writeBundle, launch } from './containers-bundle.js';
 import * as admin from './containers-admin.js';
+import { mountStateTmpfs, unmountIdleStateTmpfs } from './containers-statefs.js';
 import { ContainerPaths, mountRootfs, writeEtcFiles, HostBatch, settled, exitFileAge, killInit } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
 import { planNamespaces, connectNetwork, attachSession, signalNumber } from './containers-ops.js';
@@ -55,6 +56,8 @@ export interface ContainerServiceOptions {
   /** User namespace remapping (daemon-wide --userns-remap and per-container UsernsMode "remap"). */
   userns?: UsernsRemapper;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Containers' run-time state on tmpfs mounts when the exec root is on a disk (containers-statefs.ts). */
+  stateTmpfs?: boolean;
 }
 
 export class OciContainerService implements ContainerService {
@@ -77,8 +80,10 @@ export class OciContainerService implements ContainerService {
   readonly health: HealthMonitor;
   readonly seccompBpf = new SeccompBpfCache();
   readonly userns: UsernsRemapper;
+  private readonly stateMounts: string[];
 
   constructor(readonly o: ContainerServiceOptions) {
+    this.stateMounts = o.stateTmpfs ? mountStateTmpfs(o.execRoot, o.log) : []; // before anything is written there
     this.store = new ContainerStore(o.db);
     this.paths = new ContainerPaths(o.dataRoot, o.execRoot);
     const rt = (name: RuntimeName) => new OciRuntime({ name, root: join(o.execRoot, 'runtime', name) });
@@ -103,7 +108,7 @@ export class OciContainerService implements ContainerService {
     return this.runtimes[c.hostConfig.Runtime as RuntimeName] ?? this.runtime;
   }
 
-  close(): void { this.exits.close(); }
+  close(): void { this.exits.close(); unmountIdleStateTmpfs(this.stateMounts); }
 
   event(c: ContainerRecord, Action: string, attrs: Record<string, string> = {}): void {
     this.o.events.emit({ Type: 'container', Action, Actor: { ID: c.id, Attributes: { name: c.name, image: c.config.Image ?? '', ...c.config.Labels, ...attrs } } });
@@ -136,9 +141,13 @@ export class OciContainerService implements ContainerService {
       if (this.runtimeFor(c).known(c.id)) await this.runtimeFor(c).delete(c.id);
       t.step('runtimeDelete');
       const idmap = await this.userns.mappingFor(c.hostConfig);
-      const [rootfs, { ns, net }] = await settled(t.timed('storage', this.mountStorage(c)), t.timed('network', this.wireNetwork(c)));
-      t.step('storageAndNetwork');
-      await writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), net); t.step('writeEtcFiles');
+      // the etc files (they need the network's hosts and resolv.conf) are written while the rootfs mounts
+      const netAndEtc = t.timed('network', this.wireNetwork(c)).then(async (r) => {
+        await t.timed('writeEtcFiles', writeEtcFiles(this.paths, c, hostnameOf(c.config, c.id), r.net));
+        return r;
+      });
+      const [rootfs, { ns }] = await settled(t.timed('storage', this.mountStorage(c)), netAndEtc);
+      t.step('storageNetworkEtc');
       const bpfKey = await writeBundle(this, c, rootfs, ns, idmap); t.step('writeBundle');
       const { pid } = await launch(this, c); t.step('conmonCreate');
       if (bpfKey) this.seccompBpf.learn(bpfKey, this.runtimeFor(c).root, c.id);

@@ -1,12 +1,12 @@
 /** The spawn helper (native/hako-spawn.c) behind run() and spawnChild(): real processes, real mounts (root). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, writeSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
 import { run } from './exec.js';
-import { SpawnServer, idleCleanup, nativeMount, nativeUnmount, spawnChild } from './spawn.js';
+import { SpawnServer, idleCleanup, nativeMount, nativeUnmount, sealedExecutable, spawnChild } from './spawn.js';
 
 const helper = SpawnServer.get();
 const isRoot = process.getuid?.() === 0;
@@ -102,5 +102,26 @@ test('idleCleanup: unmounts, removes trees without following symlinks or crossin
     await nativeUnmount(join(dir, 'tree', 'mnt'), true);
     rmSync(dir, { recursive: true, force: true });
     rmSync(outside, { recursive: true, force: true });
+  }
+});
+
+test('sealedExecutable: crun executed from the helper\'s sealed copy does not copy and re-exec itself', { skip: !helper || !existsSync('/usr/bin/crun') }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hako-sealed-'));
+  try {
+    const link = join(dir, 'bin', 'crun');
+    let p: string | undefined;
+    for (let i = 0; i < 100 && !(p = sealedExecutable('/usr/bin/crun', link)); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(p, link);
+    assert.match(readlinkSync(link), /^\/proc\/\d+\/fd\/\d+$/);
+    const fd = openSync(link, 'r+');
+    try { assert.throws(() => writeSync(fd, 'x'), /EPERM/, 'the copy is sealed against writes'); } finally { closeSync(fd); }
+    assert.match((await run(link, ['--version'])).stdout, /^crun version/);
+    const strace = await run('strace', ['-f', '-e', 'trace=execve,execveat,memfd_create', link, '--version'], { allowFailure: true }).catch(() => null);
+    if (strace?.code === 0) assert.doesNotMatch(strace.stderr, /execveat|memfd_create/, strace.stderr);
+    // the same binary run from its own path does copy and re-exec itself (what the copy spares)
+    const plain = await run('strace', ['-f', '-e', 'trace=execveat', '/usr/bin/crun', '--version'], { allowFailure: true }).catch(() => null);
+    if (plain?.code === 0) assert.match(plain.stderr, /execveat/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Readable, Writable } from 'node:stream';
@@ -136,6 +136,9 @@ export class SpawnServer {
   private readonly calls = new Map<number, (errno: number) => void>();
   private nextId = 1;
   private buf: Buffer = Buffer.alloc(0);
+  /** Sealed copies: the helper's fd by source path; by link, the link once checked (null: being made, or failed). */
+  private readonly sealedFds = new Map<string, Promise<number>>();
+  private readonly sealedLinks = new Map<string, string | null>();
 
   /** The shared server, started on first use; null when disabled or not built. */
   static get(): SpawnServer | null {
@@ -168,8 +171,32 @@ export class SpawnServer {
     return kid;
   }
 
-  /** A mount(2) ('M'), umount2(2) ('U') or idle clean-up ('C') in the helper: resolves with its errno (0: done). */
-  syscall(type: 'M' | 'U' | 'C', flags: number, strs: string[]): Promise<number> {
+  /** See sealedExecutable(). */
+  sealedExecutable(path: string, link: string): string | undefined {
+    const got = this.sealedLinks.get(link);
+    if (got && existsSync(got)) return got;
+    if (got === null) return undefined;
+    this.sealedLinks.set(link, null);
+    void this.makeSealed(path, link).then((ok) => { if (ok) this.sealedLinks.set(link, link); }, () => {});
+    return undefined;
+  }
+
+  private async makeSealed(path: string, link: string): Promise<boolean> {
+    let fd = this.sealedFds.get(path);
+    if (!fd) this.sealedFds.set(path, (fd = this.syscall('F', 0, [path])));
+    const n = await fd;
+    if (n <= 0 || !this.proc.pid || SpawnServer.instance !== this) return false;
+    mkdirSync(dirname(link), { recursive: true });
+    const tmp = `${link}.${process.pid}.tmp`;
+    symlinkSync(`/proc/${this.proc.pid}/fd/${n}`, tmp);
+    renameSync(tmp, link);
+    // refused where memfds may not be executed (vm.memfd_noexec): then the binary itself
+    const check = this.spawn(link, ['--version'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    return new Promise((done) => { check.on('exit', (code) => done(code === 0)); check.on('error', () => done(false)); });
+  }
+
+  /** A mount(2) ('M'), umount2(2) ('U'), idle clean-up ('C') or sealed copy ('F': the fd or -errno) in the helper: resolves with its errno (0: done). */
+  syscall(type: 'M' | 'U' | 'C' | 'F', flags: number, strs: string[]): Promise<number> {
     const id = this.newId();
     return new Promise((resolveCall) => {
       this.calls.set(id, resolveCall);
@@ -267,6 +294,19 @@ export async function idleCleanup(ops: CleanupOp[]): Promise<number | null> {
   if (!server) return null;
   const strs = ops.map((o) => ('umount' in o ? `u${o.umount}` : 'cgroup' in o ? `c${o.cgroup}` : `r${o.remove}`));
   return server.syscall('C', 0, strs);
+}
+
+/**
+ * A sealed in-memory copy of the executable `path`, held open by the spawn helper, as the
+ * symlink `link` (-> /proc/<helper>/fd/<n>; exec'd by the link's path, the process keeps
+ * the link's name). crun executed from it skips the copy of itself into a memfd and the
+ * re-exec it otherwise makes on every call (its CVE-2019-5736 protection: the copy is
+ * sealed, so the protection holds). Undefined until the copy is made and checked (the
+ * first call starts that), without the helper, and when it cannot be made; a helper
+ * restarted after a crash makes a new one.
+ */
+export function sealedExecutable(path: string, link: string): string | undefined {
+  return SpawnServer.get()?.sealedExecutable(path, link);
 }
 
 const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };

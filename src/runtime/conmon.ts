@@ -35,7 +35,7 @@ export interface ConmonCreate extends ConmonPaths {
 
 export function conmonArgs(rt: OciRuntime, c: ConmonCreate): string[] {
   const args = [
-    '--api-version', '1', '-c', c.id, '-u', c.id, '-n', c.name, '-r', rt.path, '-b', c.bundle,
+    '--api-version', '1', '-c', c.id, '-u', c.id, '-n', c.name, '-r', rt.execPath, '-b', c.bundle,
     '-p', `${c.bundle}/pidfile`, '--conmon-pidfile', `${c.bundle}/conmon.pid`,
     '--exit-dir', c.exitDir, '--persist-dir', c.persistDir, '-l', `k8s-file:${c.logPath}`,
     '--log-level', 'error', '--socket-dir-path', c.bundle, '--full-attach', '--syslog',

@@ -49,7 +49,7 @@ export interface ExecHandle {
 
 export function conmonExecArgs(rt: OciRuntime, e: ExecLaunch): string[] {
   const args = [
-    '--api-version', '1', '-c', e.containerId, '-u', e.execId, '-n', e.execId, '-r', rt.path, '-b', e.dir,
+    '--api-version', '1', '-c', e.containerId, '-u', e.execId, '-n', e.execId, '-r', rt.execPath, '-b', e.dir,
     '-p', join(e.dir, 'pidfile'), '--conmon-pidfile', join(e.dir, 'conmon.pid'),
     '--exit-dir', e.dir, '--persist-dir', e.dir, '-l', 'none', '--log-level', 'error',
     '--socket-dir-path', e.dir, '--full-attach', '--syslog',

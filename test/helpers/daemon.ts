@@ -3,9 +3,9 @@
  * root, exec root, socket and instance name, for black-box API tests. stop() sends
  * SIGTERM, waits for exit and removes the temporary tree.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -106,6 +106,16 @@ export function unixRequest(socket: string, method: string, path: string, body?:
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * What a daemon killed with SIGKILL leaves mounted under its exec root (the tmpfs mounts of
+ * its containers' state, see engine/containers-statefs.ts), lazily unmounted so the test's
+ * dirs can go, as scripts/uninstall.sh does.
+ */
+function unmountUnder(dir: string): void {
+  const mps = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir + '/'));
+  for (const m of mps.sort().reverse()) { try { execFileSync('umount', ['-l', m], { stdio: 'ignore' }); } catch { /* gone */ } }
+}
+
 export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> {
   const tmp = opts.reuse?.tmp ?? mkdtempSync(join(tmpdir(), 'hako-test-'));
   const dataRoot = opts.reuse?.dataRoot ?? opts.dataRoot ?? join(tmp, 'data');
@@ -143,6 +153,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> 
         proc.kill('SIGKILL');
         await exited;
       }
+      unmountUnder(execRoot);
       rmSync(tmp, { recursive: true, force: true });
       return r ?? { code: null, signal: 'SIGKILL' };
     },

@@ -67,6 +67,8 @@ export async function containerLeftovers(d: Pick<TestDaemon, 'instance' | 'dataR
   const out: string[] = [];
   for (const l of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const mp = l.split(' ')[4] ?? '';
+    // the daemon's tmpfs mounts for container state (engine/containers-statefs.ts) are not a container's
+    if (['runtime', 'containers', 'exits', 'exec'].some((s) => mp === join(d.execRoot, s))) continue;
     if (mp.startsWith(join(d.dataRoot, 'containers') + '/') || mp.startsWith(join(d.dataRoot, 'volumes') + '/') || mp.startsWith(d.execRoot + '/')) out.push(`mount ${mp}`);
   }
   for (const ctrl of readdirSync('/sys/fs/cgroup')) {
