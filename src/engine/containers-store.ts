@@ -2,7 +2,7 @@
 import type { Db } from '../platform/sqlite.js';
 import type { ContainerConfig, EndpointSettings, HostConfig } from '../core/docker.js';
 import { conflict, notFound, invalid } from '../core/errors.js';
-import { isHexPrefix } from '../core/ids.js';
+import { isHexPrefix, randomName } from '../core/ids.js';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -88,6 +88,13 @@ export class ContainerStore {
 
   all(): ContainerRecord[] {
     return (this.q('SELECT * FROM containers ORDER BY created DESC').all() as Row[]).map(fromRow);
+  }
+
+  /** A generated name no container holds (dockerd retries, then appends a digit). */
+  freeRandomName(): string {
+    let n = randomName();
+    for (let i = 1; this.byName(n); i++) n = i < 6 ? randomName() : `${randomName()}${i}`;
+    return n;
   }
 
   byName(name: string): ContainerRecord | undefined {

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerCreateBody, HostConfig } from '../core/docker.js';
 import { EngineError, conflict, invalid } from '../core/errors.js';
-import { randomName } from '../core/ids.js';
 import type { Db } from '../platform/sqlite.js';
 import { OciRuntime, type RuntimeName } from '../runtime/oci.js';
 import { ExitWatcher, wasOomKilled } from '../runtime/monitor.js';
@@ -96,13 +95,6 @@ export class OciContainerService implements ContainerService {
     this.userns = o.userns ?? new UsernsRemapper();
   }
 
-  /** A generated name no container holds (dockerd retries, then appends a digit). */
-  private freeRandomName(): string {
-    let n = randomName();
-    for (let i = 1; this.store.byName(n); i++) n = i < 6 ? randomName() : `${randomName()}${i}`;
-    return n;
-  }
-
   /** The OCI runtime that runs (or will run) `c`: HostConfig.Runtime, else the daemon's default. */
   runtimeFor(c: ContainerRecord): OciRuntime {
     return this.runtimes[c.hostConfig.Runtime as RuntimeName] ?? this.runtime;
@@ -120,7 +112,7 @@ export class OciContainerService implements ContainerService {
     const rtName = body.HostConfig?.Runtime;
     if (rtName && !(rtName in this.runtimes)) throw invalid(`Unknown runtime specified ${rtName}`);
     this.userns.validate(body.HostConfig);
-    const c = buildRecord(body, name || this.freeRandomName(), image);
+    const c = buildRecord(body, name || this.store.freeRandomName(), image);
     await prepareNetworks(this.store, this.o.networker, c);
     prepareVolumes(this.store, this.o.volumes, c);
     for (const v of volumeNamesOf(c.hostConfig)) this.o.volumes?.ensure(v);
