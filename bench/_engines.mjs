@@ -6,10 +6,10 @@
 // Each engine: cli(args) runs its engine CLI, ownCli(args) its own CLI, runFlags go on every
 // run/create, rmFlags on every rm -f, memPids() lists the processes its memory is counted over, stop() undoes it.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, processTree, sleep, startDaemon, startDockerd, startHakod, stopDaemon } from './_lib.mjs';
+import { ROOT, processTree, sleep, startDaemon, startDockerd, startHakod, stopDaemon, tmpfsDir } from './_lib.mjs';
 
 export const DOCKER_CLI = existsSync('/usr/local/bin/docker') ? '/usr/local/bin/docker' : 'docker';
 export const HAKO_INSTANCE = 'bench';
@@ -142,6 +142,7 @@ export async function startDocker({ bridge }) {
 export async function startPodman() {
   const dir = mkdtempSync(join(tmpdir(), 'podman-bench-'));
   for (const s of ['root', 'runroot', 'tmp', 'networks', 'volumes']) mkdirSync(join(dir, s));
+  tmpfsDir(join(dir, 'runroot')); // run-time state on tmpfs, as under /run on a standard host
   writeFileSync(join(dir, 'storage.conf'),
     `[storage]\ndriver = "overlay"\ngraphroot = "${dir}/root"\nrunroot = "${dir}/runroot"\n`);
   // podman asks crun for RLIMIT_NOFILE 1048576 and a large RLIMIT_NPROC by default, which
@@ -165,7 +166,7 @@ export async function startPodman() {
   const info = await cli(['info', '--format', '{{.Host.NetworkBackend}}']);
   const startMs = performance.now() - t0;
   if (info.code !== 0) {
-    rmSync(dir, { recursive: true, force: true });
+    await stopDaemon({ exitCode: 0 }, dir); // unmounts the runroot tmpfs, removes the tree
     check(info, 'podman info');
   }
   let service;

@@ -84,6 +84,17 @@ export function startHakod({ instance = `hkb${process.pid % 100000}` } = {}) {
 }
 
 /**
+ * A tmpfs on `path` (created), as /run is on a standard host: run-time state of every
+ * engine lives on tmpfs (hakod mounts its own when its exec root sits on a disk, as on this
+ * VM, where /run is on ext4). stopDaemon() unmounts it with the rest of the tree.
+ */
+export function tmpfsDir(path) {
+  mkdirSync(path, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'mode=0711', 'tmpfs', path]);
+  return path;
+}
+
+/**
  * dockerd (with its own managed containerd) on a temporary root, no iptables. Without
  * `bridge` it has no default bridge (--bridge=none); with it, containers on the default
  * network join that existing bridge (created and removed by the caller), and published
@@ -92,6 +103,7 @@ export function startHakod({ instance = `hkb${process.pid % 100000}` } = {}) {
 export function startDockerd({ bridge, cgroupParent } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'docker-bench-'));
   const socket = join(dir, 'docker.sock');
+  tmpfsDir(join(dir, 'run')); // its exec root and containerd's state, on tmpfs as under /run
   const args = [
     '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'run'), '-H', `unix://${socket}`,
     '--pidfile', join(dir, 'docker.pid'), `--bridge=${bridge ?? 'none'}`, '--iptables=false', '--ip6tables=false',
