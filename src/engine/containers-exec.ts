@@ -158,7 +158,7 @@ export class ExecManager {
 function runningContainer(store: ContainerStore, idOrName: string): ContainerRecord {
   const c = store.resolve(idOrName);
   if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
-  if (c.state.Paused) throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
+  if (c.state.Paused) throw conflict(`Container ${idOrName} is paused, unpause the container before exec`);
   if (c.state.Status === 'restarting') throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
   return c;
 }

@@ -24,7 +24,7 @@ import { volumeNamesOf } from './volumes.js';
 import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from './containers-store.js';
 import { writeBundle, launch } from './containers-bundle.js';
 import * as admin from './containers-admin.js';
-import { ContainerPaths, mountRootfs, writeEtcFiles, HostBatch, settled, exitFileAge, killInit } from './containers-host.js';
+import { ContainerPaths, mountRootfs, writeEtcFiles, HostBatch, settled, exitFileAge, exitTime, killInit } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
 import { planNamespaces, connectNetwork, attachSession, signalNumber } from './containers-ops.js';
 import { ExecManager } from './containers-exec.js';
@@ -33,7 +33,7 @@ import * as archive from './containers-archive.js';
 import { restoreContainers } from './containers-restore.js';
 import { UsernsRemapper, prepareRemappedStorage, type IdMapping } from './userns.js';
 import { prepareNetworks } from './containers-networks.js';
-import { copyUpVolumes, prepareVolumes, removeAnonymousVolumes } from './containers-volumes.js';
+import { copyUpVolumes, createBindSources, prepareVolumes, removeAnonymousVolumes } from './containers-volumes.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
 import { Waiters, type WaitResult } from './containers-waiters.js';
 import { releaseResources, removeHostObjects } from './containers-release.js';
@@ -157,6 +157,7 @@ export class OciContainerService implements ContainerService {
   private async mountStorage(c: ContainerRecord): Promise<string> {
     const rootfs = await mountRootfs(this.paths, c, await this.rootfsLayers(c));
     for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.mount(v, c.id);
+    createBindSources(c.hostConfig);
     await copyUpVolumes(rootfs, c, (v) => join(this.o.dataRoot, 'volumes', v, '_data'));
     return rootfs;
   }
@@ -235,7 +236,7 @@ export class OciContainerService implements ContainerService {
     if (!c.hostConfig.AutoRemove && !this.removing.has(id)) await this.releaseResources(c);
     t.step('release');
     c = this.store.resolve(id);
-    c.state = { ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: new Date().toISOString() };
+    c.state = { ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: exitTime(this.paths.exitDir, id, c.state.StartedAt) };
     this.store.save(c);
     this.execs.forget(id);
     this.health.stop(id);
