@@ -1,0 +1,238 @@
+/**
+ * An outside tester's second pass over the containers acceptance: the interactive
+ * scenarios in a real terminal (tmux driving the stock docker CLI and hako's), restart
+ * policies across a daemon crash as dockerd applies them when it starts, and what users
+ * of `-v`, `attach` and `exec` see where hakod differed from dockerd.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
+import { busyboxTar } from './helpers/images.js';
+import { DOCKER, dockerCli, dockerOk, settledLeftovers, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
+
+const exec = promisify(execFile);
+const HAKO = join(repoRoot, 'bin', 'hako');
+const skip = skipReason();
+const tmuxSkip = skip || (!existsSync('/usr/bin/tmux') ? 'tmux is not installed' : false);
+
+/** Polls `probe` until it returns a truthy value or `ms` passed (then returns the last value). */
+async function until<T>(probe: () => Promise<T>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v || Date.now() > deadline) return v;
+    await sleep(150);
+  }
+}
+
+/** A tmux server of its own (-L) with one 120x40 bash whose prompt is `HOST$ `. */
+class Terminal {
+  private readonly sock = `hako-qa-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  constructor(private readonly env: Record<string, string>) {}
+  private tmux(args: string[]) { return exec('tmux', ['-L', this.sock, ...args]); }
+  async open(): Promise<void> {
+    await this.tmux(['-f', '/dev/null', 'new-session', '-d', '-s', 't', '-x', '120', '-y', '40', 'env', '-i',
+      ...Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', ...this.env }).map(([k, v]) => `${k}=${v}`),
+      'bash', '--norc', '--noprofile']);
+    await this.keys('PS1="HOST$ "', 'Enter');
+    await this.prompt();
+  }
+  keys(...k: string[]) { return this.tmux(['send-keys', '-t', 't', ...k]); }
+  /** Types a line and presses Enter. */
+  line(s: string) { return this.keys('-l', s).then(() => this.keys('Enter')); }
+  async screen(): Promise<string> { return (await this.tmux(['capture-pane', '-p', '-J', '-S', '-300', '-t', 't'])).stdout; }
+  async waitFor(re: RegExp, what: string): Promise<void> {
+    const ok = await until(async () => re.test(await this.screen()));
+    assert.ok(ok, `${what}: ${re} not on the screen:\n${await this.screen()}`);
+  }
+  /** Waits until the host shell's prompt is the last line again. */
+  async prompt(): Promise<void> {
+    // after Ctrl-P Ctrl-Q the host prompt follows the container's on the same line
+    const last = async () => (await this.screen()).trimEnd().split('\n').pop()!.endsWith('HOST$');
+    assert.ok(await until(last), `no host prompt:\n${await this.screen()}`);
+  }
+  /** The host shell's $? after the last command (printed as a computed marker). */
+  async status(): Promise<number> {
+    await this.prompt();
+    const tag = Math.random().toString(36).slice(2, 8);
+    await this.line(`echo ${tag}=$((0+$?))`);
+    const re = new RegExp(`^${tag}=(\\d+)$`, 'm');
+    await this.waitFor(re, 'exit status');
+    return Number(re.exec(await this.screen())![1]);
+  }
+  /** An empty screen and history (so a later wait cannot match an earlier output). */
+  async fresh(): Promise<void> {
+    await this.prompt();
+    await this.line('clear');
+    await until(async () => (await this.screen()).trim() === 'HOST$');
+    await this.tmux(['clear-history', '-t', 't']);
+  }
+  resize(x: number, y: number) { return this.tmux(['resize-window', '-t', 't', '-x', String(x), '-y', String(y)]); }
+  close() { return this.tmux(['kill-server']).catch(() => undefined); }
+}
+
+describe('acceptance round 2: what a docker user sees', { skip }, () => {
+  let d: TestDaemon;
+  const ok = (args: string[]) => dockerOk(d, args);
+
+  before(async () => {
+    d = await startDaemon();
+    await ok(['load', '-i', await busyboxTar()]);
+  });
+  after(async () => {
+    if (!d) return;
+    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
+  });
+
+  it('a real terminal: run -it prompt, typing, exit 3, Ctrl-P Ctrl-Q, attach, exec -it, window size, start -ai', { skip: tmuxSkip }, async () => {
+    const t = new Terminal({ DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: d.tmp });
+    try {
+      await t.open();
+      await t.line(`${DOCKER} run --rm -it busybox sh`);
+      await t.waitFor(/^\/ # $/m, 'container prompt');
+      await t.line('echo typed$((40+2)); stty size');
+      await t.waitFor(/^typed42\n40 120$/m, 'output and the terminal size');
+      await t.line('exit 3');
+      assert.equal(await t.status(), 3);
+
+      await t.fresh();
+      await t.line(`${DOCKER} run -it --name ia busybox sh`);
+      await t.waitFor(/^\/ # $/m, 'container prompt');
+      await t.keys('C-p', 'C-q');
+      await t.prompt();
+      assert.equal(await ok(['inspect', '-f', '{{.State.Running}}', 'ia']), 'true', 'still running after the detach keys');
+      await t.fresh();
+      await t.line(`${DOCKER} attach ia`);
+      await t.line('echo back$((1+1))');
+      await t.waitFor(/^back2$/m, 'reattached shell');
+      await t.resize(100, 30);
+      // the CLI passes SIGWINCH on as a resize: ask until the shell sees it
+      const resized = await until(async () => { await t.line('stty size'); await sleep(300); return /^30 100$/m.test(await t.screen()); });
+      assert.ok(resized, `window size after a resize:\n${await t.screen()}`);
+      await t.line('exit 4');
+      assert.equal(await t.status(), 4, 'docker attach exits with the container\'s status');
+
+      await ok(['run', '-dit', '--name', 'ib', 'busybox', 'sh']);
+      await t.fresh();
+      await t.line(`${DOCKER} exec -it ib sh`);
+      await t.waitFor(/^\/ # $/m, 'exec prompt');
+      await t.line('tty; echo in$((2*3)); exit 5');
+      await t.waitFor(/^\/dev\/pts\/\d+\nin6$/m, 'exec in a terminal');
+      assert.equal(await t.status(), 5);
+
+      await ok(['create', '-it', '--name', 'ic', 'busybox', 'sh']);
+      await t.fresh();
+      await t.line(`${DOCKER} start -ai ic`);
+      await t.waitFor(/^\/ # $/m, 'start -ai prompt');
+      await t.line('exit 6');
+      assert.equal(await t.status(), 6);
+
+      // hako's own CLI: --rm, detach, attach gives the exit code although the container is then removed
+      await t.fresh();
+      await t.line(`${HAKO} -H unix://${d.socket} run --rm -it --name id busybox sh`);
+      await t.waitFor(/^\/ # $/m, 'hako run prompt');
+      await t.keys('C-p', 'C-q');
+      await t.prompt();
+      await t.fresh();
+      await t.line(`${HAKO} -H unix://${d.socket} attach id`);
+      await t.line('echo hk$((3+4))');
+      await t.waitFor(/^hk7$/m, 'hako attach');
+      await t.line('exit 7');
+      assert.equal(await t.status(), 7, 'hako attach exits with the status of a --rm container');
+      await until(async () => (await dockerCli(d, ['inspect', 'id'])).code !== 0);
+    } finally {
+      await t.close();
+      await dockerCli(d, ['rm', '-f', 'ia', 'ib', 'ic', 'id']);
+    }
+  });
+
+  it('-v creates a missing host directory as dockerd does; --mount refuses it at create in dockerd\'s words', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'hako-bind-'));
+    try {
+      const src = join(tmp, 'not', 'yet');
+      assert.equal(await ok(['run', '--rm', '-v', `${src}/:/x`, 'busybox', 'sh', '-c', 'echo hi > /x/f; cat /x/f']), 'hi');
+      assert.ok(statSync(join(src, 'f')).isFile(), 'the file is in the created host dir');
+      assert.equal(statSync(src).mode & 0o777, 0o755);
+      // a source with ../ is cleaned as dockerd cleans it
+      assert.equal(await ok(['run', '--rm', '-v', `${tmp}/not/../not/yet:/x`, 'busybox', 'cat', '/x/f']), 'hi');
+      const missing = join(tmp, 'absent');
+      const r = await dockerCli(d, ['run', '--rm', '--mount', `type=bind,src=${missing},dst=/x`, 'busybox', 'true']);
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, new RegExp(`invalid mount config for type "bind": bind source path does not exist: ${missing}`));
+      assert.equal(existsSync(missing), false);
+      assert.equal(await ok(['ps', '-aq']), '', 'nothing created');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('exec in a paused container: dockerd\'s words, naming it as given', async () => {
+    await ok(['run', '-d', '--name', 'pz', 'busybox', 'sleep', '1000']);
+    await ok(['pause', 'pz']);
+    const r = await dockerCli(d, ['exec', 'pz', 'true']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim(), 'Error response from daemon: Container pz is paused, unpause the container before exec');
+    await ok(['rm', '-f', 'pz']);
+  });
+
+  it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {
+    await ok(['run', '-d', '-i', '--rm', '--name', 'ra', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 3']);
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(HAKO, ['-H', `unix://${d.socket}`, 'attach', 'ra']);
+      let out = '';
+      p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+      p.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+      setTimeout(() => p.stdin.write('hello\n'), 500);
+    });
+    assert.equal(r.out, 'got hello\n');
+    assert.equal(r.code, 3);
+  });
+});
+
+describe('restart policies across a daemon crash, as dockerd applies them when it starts', { skip }, () => {
+  let d: TestDaemon | undefined;
+  after(async () => {
+    if (d) assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
+  });
+
+  it('always and on-failure come back after a manual stop, unless-stopped and no do not; FinishedAt is the real exit', async () => {
+    const first = d = await startDaemon();
+    await dockerOk(first, ['load', '-i', await busyboxTar()]);
+    const run = (name: string, policy: string, ...cmd: string[]) => dockerOk(first, ['run', '-d', '--name', name, '--restart', policy, 'busybox', ...cmd]);
+    await run('always', 'always', 'sleep', '100000');
+    await run('unless', 'unless-stopped', 'sleep', '100000');
+    await run('onfail', 'on-failure:3', 'sleep', '100000');
+    await run('clean', 'on-failure', 'true');
+    await run('none', 'no', 'sh', '-c', 'sleep 1; exit 5');
+    await dockerOk(first, ['create', '--name', 'created', '--restart', 'always', 'busybox', 'sleep', '100000']);
+    await dockerOk(first, ['stop', '-t', '0', 'always', 'unless', 'onfail']);
+    assert.equal(await dockerOk(first, ['wait', 'clean']), '0');
+
+    first.proc.kill('SIGKILL');
+    await new Promise((r) => (first.proc.exitCode !== null || first.proc.signalCode !== null ? r(null) : first.proc.once('exit', r)));
+    await sleep(2500); // `none` exits while no daemon runs
+    const restartedAt = Date.now();
+    const second = d = await startDaemon({ reuse: first });
+    const state = async (n: string) => dockerOk(second, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}', n]);
+    // dockerd starts them before it answers; allow a slow machine a moment all the same
+    await until(async () => (await state('always')).startsWith('running') && (await state('onfail')).startsWith('running'));
+    assert.equal(await state('always'), 'running 0 0');
+    assert.equal(await state('onfail'), 'running 0 0');
+    assert.equal(await state('unless'), 'exited 137 0');
+    assert.equal(await state('clean'), 'exited 0 0');
+    assert.equal(await state('none'), 'exited 5 0');
+    assert.equal(await state('created'), 'created 0 0');
+    const finished = Date.parse(await dockerOk(second, ['inspect', '-f', '{{.State.FinishedAt}}', 'none']));
+    assert.ok(finished < restartedAt - 500, `FinishedAt is when it exited, not when the new daemon noticed: ${restartedAt - finished} ms before`);
+    assert.match(await dockerOk(second, ['ps', '-a', '--filter', 'name=none', '--format', '{{.Status}}']), /^Exited \(5\) \d+ seconds ago$/);
+    await dockerOk(second, ['rm', '-f', 'always', 'unless', 'onfail', 'clean', 'none', 'created']);
+    assert.deepEqual(await settledLeftovers(second), []);
+  });
+});
