@@ -180,6 +180,37 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     await ok(['rm', '-f', 'pz']);
   });
 
+  it('ps --filter: every key dockerd accepts, bad keys and states refused in its words', async () => {
+    await ok(['run', '-d', '--name', 'f1', '-l', 'a=1', '-p', '127.0.0.1::80', '-v', 'fvol:/data', 'busybox', 'sleep', '1000']);
+    assert.equal((await dockerCli(d, ['run', '--name', 'f2', '-l', 'a=2', 'busybox', 'sh', '-c', 'exit 3'])).code, 3);
+    await ok(['create', '--name', 'f3', 'busybox', 'true']);
+    const hostPort = (await ok(['port', 'f1', '80'])).split(':').pop();
+    const names = async (...filters: string[]) =>
+      (await ok(['ps', '-a', ...filters.flatMap((x) => ['--filter', x]), '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort().join(' ');
+    assert.equal(await names('ancestor=busybox:latest'), 'f1 f2 f3');
+    assert.equal(await names('ancestor=busybox'), 'f1 f2 f3');
+    assert.equal(await names('ancestor=nosuchimage'), '');
+    assert.equal(await names('before=f2'), 'f1');
+    assert.equal(await names('since=f1'), 'f2 f3');
+    assert.equal(await names('volume=fvol'), 'f1');
+    assert.equal(await names('volume=/data'), 'f1');
+    assert.equal(await names('network=bridge', 'status=running'), 'f1');
+    assert.equal(await names('network=none'), '');
+    assert.equal(await names(`publish=${hostPort}`), 'f1');
+    assert.equal(await names('expose=80/tcp'), 'f1');
+    assert.equal(await names('publish=80'), '');
+    assert.equal(await names('label=a', 'exited=3'), 'f2');
+    assert.equal(await names('name=^/f1$'), 'f1');
+    assert.equal(await names('is-task=true'), '');
+    for (const [filter, msg] of [['status=bogus', "Invalid filter 'status=bogus'"], ['bogus=1', "Invalid filter 'bogus'"], ['before=nosuch', 'no such container nosuch']]) {
+      const r = await dockerCli(d, ['ps', '-a', '--filter', filter]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr.trim(), `Error response from daemon: ${msg}`);
+    }
+    await ok(['rm', '-f', '-v', 'f1', 'f2', 'f3']);
+    await ok(['volume', 'rm', 'fvol']);
+  });
+
   it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {
     await ok(['run', '-d', '-i', '--rm', '--name', 'ra', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 3']);
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {

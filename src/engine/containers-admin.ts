@@ -12,6 +12,7 @@ import type { OciRuntime } from '../runtime/oci.js';
 import { buildResources, cgroupsPath } from '../runtime/spec.js';
 import { nameConflict, type ContainerRecord } from './containers-store.js';
 import { inspectView, matchesFilters, summaryView } from './containers-views.js';
+import { listFilter } from './containers-filters.js';
 import { matchesHealth, withHealthStatus, type HealthMonitor } from './containers-health.js';
 import type { ContainerListOptions } from './types.js';
 import { dirSize } from './volumes.js';
@@ -20,7 +21,7 @@ import { statsStream } from './containers-stats.js';
 
 /** What these operations need of the service. */
 export interface AdminHost extends OpsHost {
-  o: OpsHost['o'] & { dataRoot: string; runtime: string };
+  o: OpsHost['o'] & { dataRoot: string; runtime: string; images?: { resolveForContainer(name: string): Promise<{ id: string }> } };
   health: Pick<HealthMonitor, 'get'>;
   execs: { idsFor(id: string): string[] };
   runtimeFor(c: ContainerRecord): OciRuntime;
@@ -49,11 +50,18 @@ async function sizes(svc: AdminHost, c: ContainerRecord): Promise<{ SizeRw: numb
 }
 
 export async function list(svc: AdminHost, opts: ContainerListOptions): Promise<Record<string, unknown>[]> {
-  // like dockerd, a limit (ps -n, -l) lists containers in every state
-  let cs = svc.store.all().filter((c) => opts.all || (opts.limit ?? 0) > 0 || c.state.Running || (opts.filters?.status?.length ?? 0) > 0);
-  cs = cs.filter((c) => matchesFilters(c, opts.filters ?? {}) && matchesHealth(opts.filters?.health, svc.health.get(c.id)));
-  if (opts.limit && opts.limit > 0) cs = cs.slice(0, opts.limit);
-  const rows = cs.map((c) => withHealthStatus(summaryView(c, svc.o.dataRoot), c, svc.health.get(c.id)));
+  const all = svc.store.all();
+  const f = opts.filters ?? {};
+  const filter = await listFilter(f, { all, resolve: (n) => svc.store.resolve(n),
+    imageId: (ref) => svc.o.images ? svc.o.images.resolveForContainer(ref).then((i) => i.id, () => undefined) : Promise.resolve(undefined) });
+  // like dockerd, a limit (ps -n, -l) or a status filter lists containers in every state
+  let cs = all.filter((c) => opts.all || (opts.limit ?? 0) > 0 || c.state.Running || (f.status?.length ?? 0) > 0);
+  let rows = cs.map((c) => summaryView(c, svc.o.dataRoot));
+  const kept = cs.map((c, i) => filter(c, rows[i]!) && matchesHealth(f.health, svc.health.get(c.id)));
+  cs = cs.filter((_, i) => kept[i]);
+  rows = rows.filter((_, i) => kept[i]);
+  if (opts.limit && opts.limit > 0) { cs = cs.slice(0, opts.limit); rows = rows.slice(0, opts.limit); }
+  rows = rows.map((r, i) => withHealthStatus(r, cs[i]!, svc.health.get(cs[i]!.id)));
   if (opts.size) await Promise.all(rows.map(async (r, i) => Object.assign(r, await sizes(svc, cs[i]!))));
   return rows;
 }
