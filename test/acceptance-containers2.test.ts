@@ -211,6 +211,18 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     await ok(['volume', 'rm', 'fvol']);
   });
 
+  it('logs --since/--until with a timestamp copied from logs -t select that very line', async () => {
+    const id = await ok(['run', '-d', 'busybox', 'sh', '-c', 'echo a; sleep 0.3; echo b; sleep 0.3; echo c; sleep 1000']);
+    await until(async () => (await ok(['logs', id])).split('\n').length === 3);
+    const stamps = (await ok(['logs', '-t', id])).split('\n').map((l) => l.split(' ')[0]!);
+    const lines = async (flag: string, t: string) => (await ok(['logs', flag, t, id])).split('\n').filter(Boolean).join(' ');
+    assert.equal(await lines('--until', stamps[0]!), 'a');
+    assert.equal(await lines('--until', stamps[1]!), 'a b');
+    assert.equal(await lines('--since', stamps[1]!), 'b c');
+    assert.equal(await lines('--since', stamps[2]!), 'c');
+    await ok(['rm', '-f', id]);
+  });
+
   it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {
     await ok(['run', '-d', '-i', '--rm', '--name', 'ra', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 3']);
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {

@@ -58,8 +58,9 @@ export interface LogsOptions {
   follow?: boolean;
   stdout?: boolean;
   stderr?: boolean;
-  since?: number;
-  until?: number;
+  /** Nanoseconds since the epoch (exact: a timestamp copied from `logs -t` selects its own line). */
+  since?: bigint;
+  until?: bigint;
   timestamps?: boolean;
   tail?: number | 'all';
 }
