@@ -223,6 +223,31 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     await ok(['rm', '-f', id]);
   });
 
+  it('events in dockerd\'s order: attach on run and start -a, exec actions, kill 15/9 on stop and restart, kill 9 on rm -f', async () => {
+    const since = (Date.now() / 1000).toFixed(3);
+    await ok(['run', '--name', 'ev', 'busybox', 'true']);
+    await ok(['start', '-a', 'ev']);
+    await ok(['run', '-d', '--name', 'ev2', 'busybox', 'sleep', '1000']);
+    await ok(['exec', 'ev2', 'true']);
+    await ok(['restart', '-t', '0', 'ev2']);
+    await ok(['stop', '-t', '0', 'ev2']);
+    await ok(['run', '-d', '--name', 'ev3', 'busybox', 'sleep', '1000']);
+    await ok(['rm', '-f', 'ev3']);
+    await ok(['rm', 'ev', 'ev2']);
+    await sleep(300);
+    const out = await ok(['events', '--since', since, '--until', (Date.now() / 1000 + 1).toFixed(3), '--filter', 'type=container',
+      '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.signal}}']);
+    const seen = out.split('\n').map((l) => l.replace(/ <no value>$/, '').trimEnd());
+    const expected = [
+      'create ev', 'attach ev', 'start ev', 'die ev', 'attach ev', 'start ev', 'die ev',
+      'create ev2', 'start ev2', 'exec_create: true  ev2', 'exec_start: true  ev2', 'exec_die ev2',
+      'kill ev2 15', 'kill ev2 9', 'die ev2', 'stop ev2', 'start ev2', 'restart ev2', 'kill ev2 15', 'kill ev2 9', 'die ev2', 'stop ev2',
+      'create ev3', 'start ev3', 'kill ev3 9', 'die ev3', 'destroy ev3',
+    ];
+    assert.deepEqual(seen.filter((l) => !/^destroy ev2?$/.test(l)), expected);
+    assert.deepEqual(seen.filter((l) => /^destroy ev2?$/.test(l)).sort(), ['destroy ev', 'destroy ev2']);
+  });
+
   it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {
     await ok(['run', '-d', '-i', '--rm', '--name', 'ra', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 3']);
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {

@@ -56,7 +56,7 @@ export class ExecManager {
     const c = runningContainer(this.host.store, idOrName);
     const id = newId();
     this.execs.set(id, { id, containerId: c.id, body, running: false, started: false, exitCode: null, pid: 0 });
-    this.host.event(c, `exec_create: ${body.Cmd.join(' ')}`, { execID: id });
+    this.host.event(c, `exec_create: ${execAction(body.Cmd)}`, { execID: id });
     return { Id: id };
   }
 
@@ -102,7 +102,7 @@ export class ExecManager {
       throw err;
     }
     Object.assign(e, { handle, pid: handle.pid, running: true });
-    this.host.event(c, `exec_start: ${b.Cmd.join(' ')}`, { execID: e.id });
+    this.host.event(c, `exec_start: ${execAction(b.Cmd)}`, { execID: e.id });
     void handle.exited.then((code) => {
       Object.assign(e, { running: false, exitCode: code, pid: 0, handle: undefined });
       rmSync(dir, { recursive: true, force: true });
@@ -154,6 +154,9 @@ export class ExecManager {
     }
   }
 }
+
+/** dockerd's action text: the entrypoint, a space, the arguments ("exec_create: true " for no arguments). */
+const execAction = (cmd: string[]) => `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`;
 
 function runningContainer(store: ContainerStore, idOrName: string): ContainerRecord {
   const c = store.resolve(idOrName);

@@ -291,8 +291,12 @@ export class OciContainerService implements ContainerService {
     const sig = opts.signal || c.config.StopSignal || 'TERM';
     const timeout = opts.timeout ?? c.config.StopTimeout ?? 10;
     await this.runtimeFor(c).kill(c.id, sig).catch(() => {});
+    this.event(c, 'kill', { signal: String(signalNumber(sig)) }); // dockerd's events: kill 15 [, kill 9], die, stop
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, timeout) * 1000).unref());
-    if ((await Promise.race([exited, timer])) === 'timeout') await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
+    if ((await Promise.race([exited, timer])) === 'timeout') {
+      await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
+      this.event(c, 'kill', { signal: '9' });
+    }
     await exited;
     let cur = c;
     try { cur = this.store.resolve(c.id); } catch { /* an AutoRemove container is already gone: still a success */ }
@@ -321,6 +325,7 @@ export class OciContainerService implements ContainerService {
     // SIGKILL to the init of its own pid namespace: everything in it is dying. The record goes
     // now (docker's answer: gone from the list); the host clean-up waits for conmon's exit file.
     const dying = c.state.Running && killInit(c);
+    if (c.state.Running) this.event(c, 'kill', { signal: '9' }); // dockerd's rm -f: kill 9, die, destroy
     if (dying) this.recordKilled(c);
     else if (c.state.Running) {
       const exited = this.wait(c.id, 'not-running');
@@ -367,6 +372,7 @@ export class OciContainerService implements ContainerService {
       if (c.state.Running) void connect(this.paths.bundle(c.id)).catch(() => {});
       else this.pendingAttach.set(c.id, [...(this.pendingAttach.get(c.id) ?? []), connect]);
     });
+    this.event(c, 'attach');
     return { tty: !!c.config.Tty, session };
   }
 
