@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
@@ -246,6 +246,24 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     ];
     assert.deepEqual(seen.filter((l) => !/^destroy ev2?$/.test(l)), expected);
     assert.deepEqual(seen.filter((l) => /^destroy ev2?$/.test(l)).sort(), ['destroy ev', 'destroy ev2']);
+  });
+
+  it('--cpus and --cpuset-cpus beyond the host\'s CPUs: refused at create and update in dockerd\'s words', async () => {
+    const n = availableParallelism();
+    const refused = async (args: string[], msg: string, code = 125) => {
+      const r = await dockerCli(d, args);
+      assert.equal(r.code, code, r.stderr);
+      assert.match(r.stderr, new RegExp(`Error response from daemon: ${msg.replace(/[.()]/g, '\\$&')}`));
+    };
+    await refused(['run', '--rm', '--cpus', String(n + 1), 'busybox', 'true'], `Range of CPUs is from 0.01 to ${n}.00, as there are only ${n} CPUs available`);
+    await refused(['run', '--rm', '--cpuset-cpus', String(n), 'busybox', 'true'], `Requested CPUs are not available - requested ${n}, available: `);
+    await refused(['run', '--rm', '--cpuset-cpus', 'abc', 'busybox', 'true'], 'Invalid value abc for cpuset cpus: invalid format: abc');
+    assert.equal(await ok(['ps', '-aq']), '', 'nothing created');
+    await ok(['run', '-d', '--name', 'cpu', 'busybox', 'sleep', '1000']);
+    await refused(['update', '--cpus', String(n + 1), 'cpu'], `Range of CPUs is from 0.01 to ${n}.00`, 1);
+    await ok(['update', '--cpuset-cpus', '0', 'cpu']);
+    assert.equal(await ok(['exec', 'cpu', 'cat', '/sys/fs/cgroup/cpuset/cpuset.cpus']), '0');
+    await ok(['rm', '-f', 'cpu']);
   });
 
   it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {

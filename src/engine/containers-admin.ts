@@ -13,6 +13,7 @@ import { buildResources, cgroupsPath } from '../runtime/spec.js';
 import { nameConflict, type ContainerRecord } from './containers-store.js';
 import { inspectView, matchesFilters, summaryView } from './containers-views.js';
 import { listFilter } from './containers-filters.js';
+import { verifyCpuResources } from './containers-resources.js';
 import { matchesHealth, withHealthStatus, type HealthMonitor } from './containers-health.js';
 import type { ContainerListOptions } from './types.js';
 import { dirSize } from './volumes.js';
@@ -101,6 +102,7 @@ export async function update(svc: AdminHost, idOrName: string, hc: HostConfig): 
   const c = svc.store.resolve(idOrName);
   const next = { ...c.hostConfig, ...Object.fromEntries(Object.entries(hc).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) } as HostConfig;
   if (hc.RestartPolicy?.Name && c.hostConfig.AutoRemove) throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
+  verifyCpuResources(hc);
   const swap = c.hostConfig.MemorySwap ?? 0;
   if (hc.Memory && !hc.MemorySwap && swap > 0 && hc.Memory > swap) {
     throw conflict(`Cannot update container ${c.id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`);
