@@ -266,6 +266,20 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     await ok(['rm', '-f', 'cpu']);
   });
 
+  it('--privileged: the host\'s device nodes in /dev as dockerd gives them; without it only the standard ones', async () => {
+    const host = ['kmsg', 'loop0', 'fuse'].filter((n) => existsSync(`/dev/${n}`));
+    assert.ok(host.length > 0, 'the host has /dev/kmsg');
+    const ls = (...flags: string[]) => ok(['run', '--rm', ...flags, 'busybox', 'sh', '-c', `ls /dev`]);
+    const priv = (await ls('--privileged')).split('\n');
+    for (const n of host) assert.ok(priv.includes(n), `/dev/${n} with --privileged: ${priv.join(' ')}`);
+    assert.ok(priv.includes('pts') && priv.includes('shm') && priv.includes('null'));
+    const plain = (await ls()).split('\n');
+    for (const n of host) assert.ok(!plain.includes(n), `/dev/${n} without --privileged`);
+    const st = statSync(`/dev/${host[0]}`);
+    const inside = await ok(['run', '--rm', '--privileged', 'busybox', 'stat', '-c', '%t:%T %a', `/dev/${host[0]}`]);
+    assert.equal(inside, `${(Number(st.rdev) >> 8 & 0xfff).toString(16)}:${(Number(st.rdev) & 0xff).toString(16)} ${(st.mode & 0o777).toString(8)}`);
+  });
+
   it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {
     await ok(['run', '-d', '-i', '--rm', '--name', 'ra', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 3']);
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
