@@ -248,7 +248,7 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     assert.deepEqual(seen.filter((l) => /^destroy ev2?$/.test(l)).sort(), ['destroy ev', 'destroy ev2']);
   });
 
-  it('--cpus and --cpuset-cpus beyond the host\'s CPUs: refused at create and update in dockerd\'s words', async () => {
+  it('--cpus and --cpuset-cpus beyond the host\'s CPUs, an unknown --stop-signal: refused at create (and update) in dockerd\'s words', async () => {
     const n = availableParallelism();
     const refused = async (args: string[], msg: string, code = 125) => {
       const r = await dockerCli(d, args);
@@ -258,6 +258,7 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     await refused(['run', '--rm', '--cpus', String(n + 1), 'busybox', 'true'], `Range of CPUs is from 0.01 to ${n}.00, as there are only ${n} CPUs available`);
     await refused(['run', '--rm', '--cpuset-cpus', String(n), 'busybox', 'true'], `Requested CPUs are not available - requested ${n}, available: `);
     await refused(['run', '--rm', '--cpuset-cpus', 'abc', 'busybox', 'true'], 'Invalid value abc for cpuset cpus: invalid format: abc');
+    await refused(['run', '--rm', '--stop-signal', 'BOGUS', 'busybox', 'true'], 'Invalid signal: BOGUS');
     assert.equal(await ok(['ps', '-aq']), '', 'nothing created');
     await ok(['run', '-d', '--name', 'cpu', 'busybox', 'sleep', '1000']);
     await refused(['update', '--cpus', String(n + 1), 'cpu'], `Range of CPUs is from 0.01 to ${n}.00`, 1);

@@ -8,6 +8,7 @@ import { resolveCommand } from '../runtime/spec.js';
 import { validateSecurityOpts } from '../runtime/seccomp.js';
 import { newState, type ContainerRecord } from './containers-store.js';
 import { verifyCpuResources } from './containers-resources.js';
+import { signalNumber } from './containers-ops.js';
 
 export function buildRecord(body: ContainerCreateBody, name: string | undefined, image: { id: string; config: ImageConfig; layerDirs: string[] }): ContainerRecord {
   if (name !== undefined && name !== '' && !validContainerName(name)) throw invalid(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -18,6 +19,7 @@ export function buildRecord(body: ContainerCreateBody, name: string | undefined,
   for (const kv of [...(ic.Env ?? []), ...(cfg.Env ?? [])]) env.set(kv.split('=')[0]!, kv);
   const args = resolveCommand(cfg, image.config);
   validateHostConfig(hc);
+  if (cfg.StopSignal) signalNumber(cfg.StopSignal); // dockerd refuses an unknown one at create: "Invalid signal: X"
   validateEndpoints(body.NetworkingConfig?.EndpointsConfig ?? {});
   validateNetContainerMode(cfg, hc, body.NetworkingConfig?.EndpointsConfig ?? {});
   const config = {
