@@ -281,6 +281,25 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     assert.equal(inside, `${(Number(st.rdev) >> 8 & 0xfff).toString(16)}:${(Number(st.rdev) & 0xff).toString(16)} ${(st.mode & 0o777).toString(8)}`);
   });
 
+  it('exec failures in dockerd\'s words and statuses (crun\'s messages translated; a missing user in-band)', async () => {
+    await ok(['run', '-d', '--name', 'ex', 'busybox', 'sleep', '1000']);
+    const pre = 'OCI runtime exec failed: exec failed: unable to start container process: ';
+    const rows: [string[], number, string][] = [
+      [['nosuch'], 127, `${pre}exec: "nosuch": executable file not found in $PATH: unknown`],
+      [['/nosuch'], 127, `${pre}exec: "/nosuch": stat /nosuch: no such file or directory: unknown`],
+      [['/etc/passwd'], 126, `${pre}exec: "/etc/passwd": permission denied: unknown`],
+      [['-w', '/nonexist', 'pwd'], 127, `${pre}chdir to cwd ("/nonexist") set in config.json failed: no such file or directory: unknown`],
+      [['-u', 'nouser', 'true'], 126, 'unable to find user nouser: no matching entries in passwd file'],
+    ];
+    for (const [args, code, msg] of rows) {
+      const flags = args.length > 1 && args[0]!.startsWith('-') ? args.slice(0, 2) : [];
+      const r = await dockerCli(d, ['exec', ...flags, 'ex', ...args.slice(flags.length)]);
+      assert.equal(r.code, code, `exec ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.equal((r.stdout + r.stderr).trim(), msg);
+    }
+    await ok(['rm', '-f', 'ex']);
+  });
+
   it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {
     await ok(['run', '-d', '-i', '--rm', '--name', 'ra', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 3']);
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {

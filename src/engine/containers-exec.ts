@@ -80,9 +80,10 @@ export class ExecManager {
       handle = await this.launch(c, e, { tty, attach, consoleSize: opts.ConsoleSize ?? b.ConsoleSize ?? null });
     } catch (err) {
       // dockerd has hijacked the connection by now and writes the error on the stream; the CLI then reads ExitCode.
-      if (!attach || !(err instanceof ExecStartError)) throw err;
+      // Any failure then (also "unable to find user x" before the runtime ran) goes in-band.
+      if (!attach) throw err;
       const output = new PassThrough({ objectMode: true });
-      output.end({ stream: 1, data: Buffer.from(`${err.message}\r\n`) });
+      output.end({ stream: 1, data: Buffer.from(`${(err as Error).message}\r\n`) });
       return { tty, session: { output, close: () => {} } };
     }
     if (!attach || !handle.io) return { tty };
