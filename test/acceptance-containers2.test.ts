@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -298,6 +298,42 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
       assert.equal((r.stdout + r.stderr).trim(), msg);
     }
     await ok(['rm', '-f', 'ex']);
+  });
+
+  it('docker cp of a stopped container reaches its volumes and binds; a growing or a /proc file gives a valid tar', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'hako-cp-'));
+    try {
+      const file = join(tmp, 'f');
+      writeFileSync(file, 'data\n');
+      await ok(['run', '-d', '--name', 'cpv', '-v', 'cpvol:/vol', '-v', `${tmp}:/bm`, '-v', '/anon', 'busybox', 'sh', '-c',
+        'echo in > /vol/inside; i=0; while :; do echo line $i >> /tmp/grow; i=$((i+1)); usleep 500; done']);
+      await until(async () => (await dockerCli(d, ['exec', 'cpv', 'test', '-s', '/tmp/grow'])).code === 0);
+      // a file written while it is copied: the tar still parses
+      const grow = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const p = spawn('sh', ['-c', `${DOCKER} -H unix://${d.socket} cp cpv:/tmp/grow - | tar tv`], { env: { ...process.env, DOCKER_CONFIG: d.tmp } });
+        let out = '';
+        p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+        p.on('close', (code) => resolve({ code, out }));
+      });
+      assert.equal(grow.code, 0, grow.out);
+      assert.match(grow.out, /grow$/m);
+      const status = await exec('sh', ['-c', `${DOCKER} -H unix://${d.socket} cp cpv:/proc/1/status - | tar xO`], { env: { ...process.env, DOCKER_CONFIG: d.tmp } });
+      assert.match(status.stdout, /^Name:\s+sh$/m, 'a /proc file with its content');
+      await ok(['stop', '-t', '0', 'cpv']);
+      await ok(['cp', file, 'cpv:/vol/g']);
+      await ok(['cp', file, 'cpv:/bm/h']);
+      await ok(['cp', file, 'cpv:/anon/']);
+      assert.equal(readFileSync(join(tmp, 'h'), 'utf8'), 'data\n', 'into the bind\'s host dir');
+      const got = await exec('sh', ['-c', `${DOCKER} -H unix://${d.socket} cp cpv:/vol/inside - | tar xO`], { env: { ...process.env, DOCKER_CONFIG: d.tmp } });
+      assert.equal(got.stdout, 'in\n', 'out of the volume');
+      await ok(['start', 'cpv']);
+      assert.equal(await ok(['exec', 'cpv', 'sh', '-c', 'cat /vol/g /anon/f']), 'data\ndata');
+      await ok(['rm', '-f', '-v', 'cpv']);
+      await ok(['volume', 'rm', 'cpvol']);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {
