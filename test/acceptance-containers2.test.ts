@@ -336,6 +336,22 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     }
   });
 
+  it('container prune: label!=, until and unknown keys as dockerd', async () => {
+    await ok(['create', '--name', 'p1', '-l', 'keep=1', 'busybox', 'true']);
+    await ok(['create', '--name', 'p2', 'busybox', 'true']);
+    await ok(['run', '-d', '--name', 'p3', 'busybox', 'sleep', '1000']);
+    await ok(['container', 'prune', '-f', '--filter', 'label!=keep']);
+    assert.equal((await ok(['ps', '-a', '--format', '{{.Names}}'])).split('\n').sort().join(' '), 'p1 p3');
+    await ok(['container', 'prune', '-f', '--filter', 'until=1h']);
+    assert.equal((await ok(['ps', '-a', '--format', '{{.Names}}'])).split('\n').sort().join(' '), 'p1 p3', 'created less than an hour ago');
+    const r = await dockerCli(d, ['container', 'prune', '-f', '--filter', 'bogus=1']);
+    assert.equal(r.stderr.trim(), "Error response from daemon: Invalid filter 'bogus'");
+    await sleep(1100);
+    await ok(['container', 'prune', '-f', '--filter', 'until=1s']);
+    assert.equal(await ok(['ps', '-a', '--format', '{{.Names}}']), 'p3');
+    await ok(['rm', '-f', 'p3']);
+  });
+
   it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {
     await ok(['run', '-d', '-i', '--rm', '--name', 'ra', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 3']);
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {

@@ -11,8 +11,8 @@ import { resizeTerminal } from '../runtime/monitor.js';
 import type { OciRuntime } from '../runtime/oci.js';
 import { buildResources, cgroupsPath } from '../runtime/spec.js';
 import { nameConflict, type ContainerRecord } from './containers-store.js';
-import { inspectView, matchesFilters, summaryView } from './containers-views.js';
-import { listFilter } from './containers-filters.js';
+import { inspectView, summaryView } from './containers-views.js';
+import { listFilter, pruneFilter } from './containers-filters.js';
 import { verifyCpuResources } from './containers-resources.js';
 import { matchesHealth, withHealthStatus, type HealthMonitor } from './containers-health.js';
 import type { ContainerListOptions } from './types.js';
@@ -132,8 +132,9 @@ export function stats(svc: AdminHost, idOrName: string, opts: { stream: boolean;
 
 export async function prune(svc: AdminHost, filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
   const gone: string[] = [];
+  const wanted = pruneFilter(filters);
   for (const c of svc.store.all()) {
-    if (c.state.Running || !matchesFilters(c, { label: filters.label ?? [] })) continue;
+    if (c.state.Running || !wanted(c)) continue;
     await svc.remove(c.id, {}).then(() => gone.push(c.id), () => {});
   }
   return { ContainersDeleted: gone.length ? gone : null, SpaceReclaimed: 0 };

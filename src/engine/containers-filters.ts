@@ -94,3 +94,37 @@ export async function listFilter(f: Record<string, string[]>, host: ListFilterHo
       && (!publish && !expose || (row.Ports ?? []).some((p) => publish?.has(`${p.PublicPort}/${p.Type}`) || expose?.has(`${p.PrivatePort}/${p.Type}`)));
   };
 }
+
+/** Go's duration ("10s", "1h30m") in milliseconds, or undefined. */
+function goDuration(s: string): number | undefined {
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
+  const parts = [...s.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== s) return undefined;
+  return parts.reduce((t, p) => t + Number(p[1]) * unit[p[2]!]!, 0);
+}
+
+/** `until` of the prune endpoints: a Go duration before now, unix seconds or an RFC 3339 time; in ms since the epoch. */
+export function untilTime(v: string, now = Date.now()): number {
+  const d = goDuration(v);
+  if (d !== undefined) return now - d;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw invalid(`failed to parse value as time or duration: "${v}"`);
+  return t;
+}
+
+const hasLabels = (labels: Record<string, string>, want: string[]) =>
+  want.every((v) => { const [k, ...val] = v.split('='); return val.length ? labels[k!] === val.join('=') : k! in labels; });
+
+/** `container prune` filters as dockerd: until, label, label! (any other key is refused). */
+export function pruneFilter(f: Record<string, string[]>): (c: ContainerRecord) => boolean {
+  for (const k of Object.keys(f)) if (!['until', 'label', 'label!'].includes(k)) throw invalid(`Invalid filter '${k}'`);
+  const until = f.until?.length ? untilTime(f.until[0]!) : undefined;
+  return (c) => {
+    const labels = c.config.Labels ?? {};
+    if (until !== undefined && Date.parse(c.created) >= until) return false;
+    if (f.label?.length && !hasLabels(labels, f.label)) return false;
+    if (f['label!']?.length && hasLabels(labels, f['label!'])) return false;
+    return true;
+  };
+}

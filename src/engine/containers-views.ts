@@ -143,12 +143,3 @@ function portsList(c: ContainerRecord) {
   }
   return out;
 }
-
-/** Docker list filters: id, name, label, status, exited, ancestor (by image id/name), before/since not yet. */
-export function matchesFilters(c: ContainerRecord, f: Record<string, string[]>): boolean {
-  const any = (k: string, pred: (v: string) => boolean) => !f[k]?.length || f[k]!.some(pred);
-  return any('id', (v) => c.id.startsWith(v)) && any('name', (v) => new RegExp(v.replace(/^\//, '')).test(c.name))
-    && any('status', (v) => c.state.Status === v) && any('exited', (v) => !c.state.Running && c.state.Status === 'exited' && c.state.ExitCode === Number(v))
-    && any('ancestor', (v) => c.config.Image === v || c.imageId === v || c.imageId === `sha256:${v}`)
-    && (f.label ?? []).every((v) => { const [k, val] = v.split('='); const l = c.config.Labels ?? {}; return val === undefined ? k! in l : l[k!] === val; });
-}
