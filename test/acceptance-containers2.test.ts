@@ -352,6 +352,20 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     await ok(['rm', '-f', 'p3']);
   });
 
+  it('rename refusals in dockerd\'s words', async () => {
+    await ok(['create', '--name', 'r1', 'busybox', 'true']);
+    const r2 = await ok(['create', '--name', 'r2', 'busybox', 'true']);
+    const refused = async (to: string, msg: string) => {
+      const r = await dockerCli(d, ['rename', 'r1', to]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `Error response from daemon: ${msg}\nError: failed to rename container named r1\n`);
+    };
+    await refused('r2', `Error when allocating new name: Conflict. The container name "/r2" is already in use by container "${r2}". You have to remove (or rename) that container to be able to reuse that name.`);
+    await refused('bad name', 'Error when allocating new name: Invalid container name (/bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed');
+    await refused('r1', 'Renaming a container with the same name as its current name');
+    await ok(['rm', 'r1', 'r2']);
+  });
+
   it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {
     await ok(['run', '-d', '-i', '--rm', '--name', 'ra', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 3']);
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {

@@ -89,9 +89,11 @@ export async function unpause(svc: AdminHost, idOrName: string): Promise<void> {
 export function rename(svc: AdminHost, idOrName: string, newName: string): void {
   const c = svc.store.resolve(idOrName);
   const name = newName.replace(/^\//, '');
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw invalid(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  // dockerd's words: "Error when allocating new name: ..." around the name checks
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw invalid(`Error when allocating new name: Invalid container name (/${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (name === c.name) throw invalid('Renaming a container with the same name as its current name');
   const other = svc.store.byName(name);
-  if (other && other.id !== c.id) throw nameConflict(name, other.id);
+  if (other) { const e = nameConflict(name, other.id); e.message = `Error when allocating new name: ${e.message}`; throw e; }
   const old = c.name;
   c.name = name;
   svc.store.save(c);
