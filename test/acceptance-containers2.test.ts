@@ -366,6 +366,16 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     await ok(['rm', 'r1', 'r2']);
   });
 
+  it('ps shows a crash-looping container as Restarting (code), as dockerd', async () => {
+    await ok(['run', '-d', '--name', 'loop', '--restart', 'always', 'busybox', 'sh', '-c', 'exit 1']);
+    const seen = await until(async () => {
+      const st = await ok(['ps', '-a', '--filter', 'name=loop', '--format', '{{.Status}}']);
+      return /^Restarting \(1\) /.test(st) ? st : '';
+    });
+    assert.ok(seen, 'Restarting (1) ... ago in ps');
+    await ok(['rm', '-f', 'loop']);
+  });
+
   it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {
     await ok(['run', '-d', '-i', '--rm', '--name', 'ra', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 3']);
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {

@@ -93,13 +93,14 @@ function configView(c: ContainerRecord): Record<string, unknown> {
   return { ...rest, ...(has(ExposedPorts) ? { ExposedPorts } : {}), Volumes: has(Volumes) ? Volumes : null };
 }
 
-/** "Up 3 seconds", "Exited (0) 2 seconds ago", "Created". */
+/** "Up 3 seconds", "Exited (0) 2 seconds ago", "Restarting (1) 1 second ago", "Created". */
 export function statusText(c: ContainerRecord, now = Date.now()): string {
   const s = c.state;
   if (s.Status === 'created') return 'Created';
   if (s.Status === 'removing') return 'Removal In Progress';
   if (s.Status === 'dead') return 'Dead';
   if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? ' (Paused)' : ''}`;
+  if (s.Status === 'restarting' || s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
   return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
 }
 
