@@ -62,10 +62,12 @@ export function restartsAtBoot(c: ContainerRecord): boolean {
   }
 }
 
-/** Starts what the restart policies bring back at daemon start (after the network reconcile); failures are logged. */
+/** Starts what the restart policies bring back at daemon start (after the network reconcile), 4 at a time; failures are logged. */
 export async function startAtBoot(svc: { store: ContainerStore; start(id: string): Promise<void> }, log?: (msg: string, fields: Record<string, unknown>) => void): Promise<void> {
-  for (const c of svc.store.all().filter(restartsAtBoot)) {
-    await svc.start(c.id).catch((e) => log?.('restart at daemon start failed', { id: c.id, error: (e as Error).message }));
+  const todo = svc.store.all().filter(restartsAtBoot);
+  for (let i = 0; i < todo.length; i += 4) {
+    await Promise.all(todo.slice(i, i + 4).map((c) => svc.start(c.id)
+      .catch((e) => log?.('restart at daemon start failed', { id: c.id, error: (e as Error).message }))));
   }
 }
 
