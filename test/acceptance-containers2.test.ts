@@ -376,6 +376,24 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
     await ok(['rm', '-f', 'loop']);
   });
 
+  it('--log-driver and --log-opt checked at create, logs of a none driver refused, in dockerd\'s words', async () => {
+    const refused = async (flags: string[], msg: string) => {
+      const r = await dockerCli(d, ['run', '--rm', ...flags, 'busybox', 'true']);
+      assert.equal(r.code, 125, r.stderr);
+      assert.match(r.stderr, new RegExp(`^docker: Error response from daemon: ${msg.replace(/[.()]/g, '\\$&')}`));
+    };
+    await refused(['--log-opt', 'bogus=1'], "unknown log opt 'bogus' for json-file log driver");
+    await refused(['--log-driver', 'syslog2'], 'error looking up logging plugin syslog2: plugin "syslog2" not found');
+    await refused(['--log-opt', 'max-size=abc'], "failed to initialize logging driver: invalid size: 'abc'");
+    assert.equal(await ok(['ps', '-aq']), '', 'nothing created');
+    await ok(['run', '--rm', '--log-driver', 'local', '--log-opt', 'max-size=1m', 'busybox', 'true']);
+    await ok(['run', '--name', 'nolog', '--log-driver', 'none', 'busybox', 'echo', 'hi']);
+    const r = await dockerCli(d, ['logs', 'nolog']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim(), 'Error response from daemon: configured logging driver does not support reading');
+    await ok(['rm', 'nolog']);
+  });
+
   it('hako attach without a terminal: stdin in, output out, the exit code of a --rm container', async () => {
     await ok(['run', '-d', '-i', '--rm', '--name', 'ra', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 3']);
     const r = await new Promise<{ code: number | null; out: string }>((resolve) => {

@@ -8,6 +8,7 @@ import { resolveCommand } from '../runtime/spec.js';
 import { validateSecurityOpts } from '../runtime/seccomp.js';
 import { newState, type ContainerRecord } from './containers-store.js';
 import { verifyCpuResources } from './containers-resources.js';
+import { validateLogConfig } from './containers-logconfig.js';
 import { signalNumber } from './containers-ops.js';
 
 export function buildRecord(body: ContainerCreateBody, name: string | undefined, image: { id: string; config: ImageConfig; layerDirs: string[] }): ContainerRecord {
@@ -78,6 +79,7 @@ function validateHostConfig(hc: HostConfig): void {
   if (hc.NanoCpus && (hc.CpuQuota || hc.CpuPeriod)) throw invalid('Conflicting options: Nano CPUs and CPU Period cannot both be set');
   validateSecurityOpts(hc);
   verifyCpuResources(hc);
+  validateLogConfig(hc.LogConfig);
 }
 
 /** Whether the restart policy restarts a container that exited with `code`. */

@@ -33,6 +33,7 @@ import * as archive from './containers-archive.js';
 import { restoreContainers } from './containers-restore.js';
 import { UsernsRemapper, prepareRemappedStorage, type IdMapping } from './userns.js';
 import { prepareNetworks } from './containers-networks.js';
+import { checkReadableLogs } from './containers-logconfig.js';
 import { copyUpVolumes, createBindSources, prepareVolumes, removeAnonymousVolumes } from './containers-volumes.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
 import { Waiters, type WaitResult } from './containers-waiters.js';
@@ -362,6 +363,7 @@ export class OciContainerService implements ContainerService {
 
   async logs(idOrName: string, opts: LogsOptions): Promise<{ tty: boolean; output: Readable }> {
     const c = this.store.resolve(idOrName);
+    checkReadableLogs(c.hostConfig.LogConfig);
     const stopped = opts.follow && c.state.Running ? this.wait(c.id, 'not-running') : undefined;
     return { tty: !!c.config.Tty, output: readLog(this.paths.logPath(c.id), { ...opts, follow: !!stopped, stopped }) };
   }
