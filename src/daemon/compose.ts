@@ -11,6 +11,7 @@ import { MemoryEventService } from '../engine/events.js';
 import { Images } from '../engine/images.js';
 import { HostSystemService } from '../engine/system.js';
 import { OciContainerService } from '../engine/containers.js';
+import { startAtBoot } from '../engine/containers-restore.js';
 import { UsernsRemapper } from '../engine/userns.js';
 import { Volumes, volumeNamesOf } from '../engine/volumes.js';
 import { configuredNetworks, configureNetwork } from '../engine/containers-networks.js';
@@ -93,6 +94,7 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
   engine.volumes = volumes;
   engine.networks = networks;
   netlog.debug('networks ready');
+  await startAtBoot(containers, (msg, fields) => clog.warn(msg, fields));
   const runtimes = findRuntimes();
   const system = new HostSystemService({
     images: engine.images, containers: engine.containers, volumes: engine.volumes, eventListeners: () => events.subscribers,

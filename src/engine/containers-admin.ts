@@ -11,7 +11,9 @@ import { resizeTerminal } from '../runtime/monitor.js';
 import type { OciRuntime } from '../runtime/oci.js';
 import { buildResources, cgroupsPath } from '../runtime/spec.js';
 import { nameConflict, type ContainerRecord } from './containers-store.js';
-import { inspectView, matchesFilters, summaryView } from './containers-views.js';
+import { inspectView, summaryView } from './containers-views.js';
+import { listFilter, pruneFilter } from './containers-filters.js';
+import { verifyCpuResources } from './containers-resources.js';
 import { matchesHealth, withHealthStatus, type HealthMonitor } from './containers-health.js';
 import type { ContainerListOptions } from './types.js';
 import { dirSize } from './volumes.js';
@@ -20,7 +22,7 @@ import { statsStream } from './containers-stats.js';
 
 /** What these operations need of the service. */
 export interface AdminHost extends OpsHost {
-  o: OpsHost['o'] & { dataRoot: string; runtime: string };
+  o: OpsHost['o'] & { dataRoot: string; runtime: string; images?: { resolveForContainer(name: string): Promise<{ id: string }> } };
   health: Pick<HealthMonitor, 'get'>;
   execs: { idsFor(id: string): string[] };
   runtimeFor(c: ContainerRecord): OciRuntime;
@@ -49,11 +51,18 @@ async function sizes(svc: AdminHost, c: ContainerRecord): Promise<{ SizeRw: numb
 }
 
 export async function list(svc: AdminHost, opts: ContainerListOptions): Promise<Record<string, unknown>[]> {
-  // like dockerd, a limit (ps -n, -l) lists containers in every state
-  let cs = svc.store.all().filter((c) => opts.all || (opts.limit ?? 0) > 0 || c.state.Running || (opts.filters?.status?.length ?? 0) > 0);
-  cs = cs.filter((c) => matchesFilters(c, opts.filters ?? {}) && matchesHealth(opts.filters?.health, svc.health.get(c.id)));
-  if (opts.limit && opts.limit > 0) cs = cs.slice(0, opts.limit);
-  const rows = cs.map((c) => withHealthStatus(summaryView(c, svc.o.dataRoot), c, svc.health.get(c.id)));
+  const all = svc.store.all();
+  const f = opts.filters ?? {};
+  const filter = await listFilter(f, { all, resolve: (n) => svc.store.resolve(n),
+    imageId: (ref) => svc.o.images ? svc.o.images.resolveForContainer(ref).then((i) => i.id, () => undefined) : Promise.resolve(undefined) });
+  // like dockerd, a limit (ps -n, -l) or a status filter lists containers in every state
+  let cs = all.filter((c) => opts.all || (opts.limit ?? 0) > 0 || c.state.Running || (f.status?.length ?? 0) > 0);
+  let rows = cs.map((c) => summaryView(c, svc.o.dataRoot));
+  const kept = cs.map((c, i) => filter(c, rows[i]!) && matchesHealth(f.health, svc.health.get(c.id)));
+  cs = cs.filter((_, i) => kept[i]);
+  rows = rows.filter((_, i) => kept[i]);
+  if (opts.limit && opts.limit > 0) { cs = cs.slice(0, opts.limit); rows = rows.slice(0, opts.limit); }
+  rows = rows.map((r, i) => withHealthStatus(r, cs[i]!, svc.health.get(cs[i]!.id)));
   if (opts.size) await Promise.all(rows.map(async (r, i) => Object.assign(r, await sizes(svc, cs[i]!))));
   return rows;
 }
@@ -80,9 +89,11 @@ export async function unpause(svc: AdminHost, idOrName: string): Promise<void> {
 export function rename(svc: AdminHost, idOrName: string, newName: string): void {
   const c = svc.store.resolve(idOrName);
   const name = newName.replace(/^\//, '');
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw invalid(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  // dockerd's words: "Error when allocating new name: ..." around the name checks
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw invalid(`Error when allocating new name: Invalid container name (/${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (name === c.name) throw invalid('Renaming a container with the same name as its current name');
   const other = svc.store.byName(name);
-  if (other && other.id !== c.id) throw nameConflict(name, other.id);
+  if (other) { const e = nameConflict(name, other.id); e.message = `Error when allocating new name: ${e.message}`; throw e; }
   const old = c.name;
   c.name = name;
   svc.store.save(c);
@@ -93,6 +104,7 @@ export async function update(svc: AdminHost, idOrName: string, hc: HostConfig): 
   const c = svc.store.resolve(idOrName);
   const next = { ...c.hostConfig, ...Object.fromEntries(Object.entries(hc).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) } as HostConfig;
   if (hc.RestartPolicy?.Name && c.hostConfig.AutoRemove) throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
+  verifyCpuResources(hc);
   const swap = c.hostConfig.MemorySwap ?? 0;
   if (hc.Memory && !hc.MemorySwap && swap > 0 && hc.Memory > swap) {
     throw conflict(`Cannot update container ${c.id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`);
@@ -122,8 +134,9 @@ export function stats(svc: AdminHost, idOrName: string, opts: { stream: boolean;
 
 export async function prune(svc: AdminHost, filters: Record<string, string[]>): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
   const gone: string[] = [];
+  const wanted = pruneFilter(filters);
   for (const c of svc.store.all()) {
-    if (c.state.Running || !matchesFilters(c, { label: filters.label ?? [] })) continue;
+    if (c.state.Running || !wanted(c)) continue;
     await svc.remove(c.id, {}).then(() => gone.push(c.id), () => {});
   }
   return { ContainersDeleted: gone.length ? gone : null, SpaceReclaimed: 0 };

@@ -9,7 +9,7 @@
  * ".." nor an absolute or relative link can lead outside.
  */
 import { createReadStream, createWriteStream, lstatSync, readlinkSync, readdirSync, existsSync, type Stats } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, utimes, readdir, readlink } from 'node:fs/promises';
+import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink, utimes, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +17,7 @@ import * as tar from 'tar-stream';
 import { invalid, notFound, EngineError } from '../core/errors.js';
 import { cleanEntryName } from '../image/unpack.js';
 import { mountRootfs, unmountRootfs, type ContainerPaths } from './containers-host.js';
+import { mountedAt } from './containers-archive-mounts.js';
 import type { ContainerRecord, ContainerStore } from './containers-store.js';
 import { toContainerId, toHostId, type IdShift } from '../image/snapshots-idmap.js';
 
@@ -126,7 +127,15 @@ function hostPathOf(h: ArchiveHost, c: ContainerRecord, root: string, p: string)
     const own = join(h.paths.dir(c.id), posix.basename(clean));
     if (existsSync(own)) return own;
   }
-  return scopedLeaf(root, p);
+  const [r, q] = rootOf(h, c, root, p);
+  return scopedLeaf(r, q);
+}
+
+/** A stopped container's path under a volume or bind: that host dir as the root (containers-archive-mounts.ts). */
+function rootOf(h: ArchiveHost, c: ContainerRecord, root: string, p: string): [string, string] {
+  if (c.state.Running) return [root, p];
+  const m = mountedAt(h.paths.dataRoot, c.hostConfig, p);
+  return m ? [m.root, m.path] : [root, p];
 }
 
 function statAt(root: string, host: string, p: string, c: ContainerRecord): Record<string, unknown> {
@@ -192,9 +201,14 @@ const ownerOf = (st: Stats, s?: IdShift) => (s ? { uid: toContainerId(st.uid, s.
 
 async function addEntry(pack: tar.Pack, host: string, name: string, st: Stats, shift?: IdShift): Promise<void> {
   const base = { name: st.isDirectory() ? `${name}/` : name, mode: st.mode & 0o7777, ...ownerOf(st, shift), mtime: st.mtime };
-  if (st.isFile()) {
+  if (st.isFile() && st.size === 0) {
+    // procfs and sysfs files say 0 bytes and have content: read them whole (an empty file stays empty)
+    const data = await readFile(host).catch(() => Buffer.alloc(0));
+    await new Promise<void>((resolve, reject) => pack.entry({ ...base, type: 'file', size: data.length }, data, (e) => (e ? reject(e) : resolve())));
+  } else if (st.isFile()) {
+    // no more than the size in the header: a file still growing (a log) does not break the tar
     const w = pack.entry({ ...base, type: 'file', size: st.size });
-    await pipeline(createReadStream(host), w);
+    await pipeline(createReadStream(host, { start: 0, end: st.size - 1 }), w);
   } else if (st.isDirectory()) await entry(pack, { ...base, type: 'directory' });
   else if (st.isSymbolicLink()) await entry(pack, { ...base, type: 'symlink', linkname: await readlink(host) });
   else if (st.isFIFO()) await entry(pack, { ...base, type: 'fifo' });
@@ -215,9 +229,10 @@ function entry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }): 
 export async function archivePut(h: ArchiveHost, idOrName: string, p: string, input: Readable, opts: { noOverwriteDirNonDir?: boolean }): Promise<void> {
   const c = h.store.resolve(idOrName);
   if (c.hostConfig.ReadonlyRootfs) throw new EngineError('PermissionDenied', 'container rootfs is marked read-only');
-  await withRoot(h, c, async (root, release) => {
+  await withRoot(h, c, async (ctrRoot, release) => {
     try {
-      const dest = scopedPath(root, p);
+      const [root, q] = rootOf(h, c, ctrRoot, p);
+      const dest = scopedPath(root, q);
       let st: Stats;
       try { st = lstatSync(dest); } catch { throw missing(p, c); }
       if (!st.isDirectory()) throw invalid('extraction point is not a directory');

@@ -15,6 +15,7 @@ import type { SeccompBpfCache } from '../runtime/seccomp-cache.js';
 import { readRootfsFile, type ContainerPaths } from './containers-host.js';
 import type { ContainerRecord } from './containers-store.js';
 import { ownForContainer, type IdMapping } from './userns.js';
+import { hostDevices } from './containers-devices.js';
 
 export interface BundleHost {
   paths: ContainerPaths;
@@ -37,6 +38,7 @@ export async function writeBundle(svc: BundleHost, c: ContainerRecord, rootfs: s
   });
   spec.process.args = [c.path, ...c.args];
   if (c.hostConfig.Init) withInit(spec);
+  if (c.hostConfig.Privileged && !idmap) spec.linux.devices = [...hostDevices(), ...(spec.linux.devices ?? [])];
   if (c.hostConfig.Devices?.length) await addDevices(spec, c.hostConfig.Devices);
   const vols = spec.mounts.filter((m) => m.type === 'bind' && m.source?.startsWith(join(svc.o.dataRoot, 'volumes'))).map((m) => m.source!);
   await Promise.all(vols.map((v) => mkdir(v, { recursive: true })));

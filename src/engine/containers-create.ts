@@ -7,6 +7,9 @@ import { invalid } from '../core/errors.js';
 import { resolveCommand } from '../runtime/spec.js';
 import { validateSecurityOpts } from '../runtime/seccomp.js';
 import { newState, type ContainerRecord } from './containers-store.js';
+import { verifyCpuResources } from './containers-resources.js';
+import { validateLogConfig } from './containers-logconfig.js';
+import { signalNumber } from './containers-ops.js';
 
 export function buildRecord(body: ContainerCreateBody, name: string | undefined, image: { id: string; config: ImageConfig; layerDirs: string[] }): ContainerRecord {
   if (name !== undefined && name !== '' && !validContainerName(name)) throw invalid(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -17,6 +20,7 @@ export function buildRecord(body: ContainerCreateBody, name: string | undefined,
   for (const kv of [...(ic.Env ?? []), ...(cfg.Env ?? [])]) env.set(kv.split('=')[0]!, kv);
   const args = resolveCommand(cfg, image.config);
   validateHostConfig(hc);
+  if (cfg.StopSignal) signalNumber(cfg.StopSignal); // dockerd refuses an unknown one at create: "Invalid signal: X"
   validateEndpoints(body.NetworkingConfig?.EndpointsConfig ?? {});
   validateNetContainerMode(cfg, hc, body.NetworkingConfig?.EndpointsConfig ?? {});
   const config = {
@@ -74,6 +78,8 @@ function validateHostConfig(hc: HostConfig): void {
   if (hc.Memory && hc.Memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
   if (hc.NanoCpus && (hc.CpuQuota || hc.CpuPeriod)) throw invalid('Conflicting options: Nano CPUs and CPU Period cannot both be set');
   validateSecurityOpts(hc);
+  verifyCpuResources(hc);
+  validateLogConfig(hc.LogConfig);
 }
 
 /** Whether the restart policy restarts a container that exited with `code`. */

@@ -56,7 +56,7 @@ export class ExecManager {
     const c = runningContainer(this.host.store, idOrName);
     const id = newId();
     this.execs.set(id, { id, containerId: c.id, body, running: false, started: false, exitCode: null, pid: 0 });
-    this.host.event(c, `exec_create: ${body.Cmd.join(' ')}`, { execID: id });
+    this.host.event(c, `exec_create: ${execAction(body.Cmd)}`, { execID: id });
     return { Id: id };
   }
 
@@ -80,9 +80,10 @@ export class ExecManager {
       handle = await this.launch(c, e, { tty, attach, consoleSize: opts.ConsoleSize ?? b.ConsoleSize ?? null });
     } catch (err) {
       // dockerd has hijacked the connection by now and writes the error on the stream; the CLI then reads ExitCode.
-      if (!attach || !(err instanceof ExecStartError)) throw err;
+      // Any failure then (also "unable to find user x" before the runtime ran) goes in-band.
+      if (!attach) throw err;
       const output = new PassThrough({ objectMode: true });
-      output.end({ stream: 1, data: Buffer.from(`${err.message}\r\n`) });
+      output.end({ stream: 1, data: Buffer.from(`${(err as Error).message}\r\n`) });
       return { tty, session: { output, close: () => {} } };
     }
     if (!attach || !handle.io) return { tty };
@@ -102,7 +103,7 @@ export class ExecManager {
       throw err;
     }
     Object.assign(e, { handle, pid: handle.pid, running: true });
-    this.host.event(c, `exec_start: ${b.Cmd.join(' ')}`, { execID: e.id });
+    this.host.event(c, `exec_start: ${execAction(b.Cmd)}`, { execID: e.id });
     void handle.exited.then((code) => {
       Object.assign(e, { running: false, exitCode: code, pid: 0, handle: undefined });
       rmSync(dir, { recursive: true, force: true });
@@ -155,10 +156,13 @@ export class ExecManager {
   }
 }
 
+/** dockerd's action text: the entrypoint, a space, the arguments ("exec_create: true " for no arguments). */
+const execAction = (cmd: string[]) => `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`;
+
 function runningContainer(store: ContainerStore, idOrName: string): ContainerRecord {
   const c = store.resolve(idOrName);
   if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
-  if (c.state.Paused) throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
+  if (c.state.Paused) throw conflict(`Container ${idOrName} is paused, unpause the container before exec`);
   if (c.state.Status === 'restarting') throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
   return c;
 }

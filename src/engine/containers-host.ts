@@ -170,6 +170,16 @@ export function exitFileAge(exitDir: string, id: string): number {
   try { return Date.now() - statSync(join(exitDir, id)).mtimeMs; } catch { return -1; }
 }
 
+/**
+ * When the container exited: conmon's exit file time (long ago when a restarted daemon
+ * reads it), else now; never before `startedAt` (a quick exit can beat the start record).
+ */
+export function exitTime(exitDir: string, id: string, startedAt: string): string {
+  let t = Date.now();
+  try { t = statSync(join(exitDir, id)).mtimeMs; } catch { /* no exit file: now */ }
+  return new Date(Math.max(t, Date.parse(startedAt) || 0)).toISOString();
+}
+
 /** Whether the container has a pid namespace of its own (its processes die with its init). */
 export function ownPidNamespace(c: ContainerRecord): boolean {
   const pidMode = c.hostConfig.PidMode ?? '';

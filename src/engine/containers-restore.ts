@@ -6,7 +6,7 @@
 import { readExitCode, type ExitWatcher } from '../runtime/monitor.js';
 import type { OciRuntime } from '../runtime/oci.js';
 import { hostLeftovers, removeDirsAsync, removeNetns, unmountRootfs, type ContainerPaths } from './containers-host.js';
-import type { ContainerRecord, ContainerStore } from './containers-store.js';
+import { ZERO_TIME, type ContainerRecord, type ContainerStore } from './containers-store.js';
 
 /** What the reconcile needs of the container service (containers.ts). */
 export interface RestoreHost {
@@ -44,6 +44,32 @@ export async function restoreContainers(svc: RestoreHost): Promise<void> {
     }
   }
   await sweepRemoved(svc);
+}
+
+/**
+ * dockerd's rule when it starts (restartmanager.ShouldRestart on the recorded exit): a
+ * container that was started once and is now stopped comes back with `always` even after
+ * a manual stop, with `on-failure` after a non-zero exit below its retry count (a manual
+ * stop's 137 counts), with `unless-stopped` unless it was stopped by hand.
+ */
+export function restartsAtBoot(c: ContainerRecord): boolean {
+  if (c.state.Status !== 'exited' || c.state.StartedAt === ZERO_TIME || c.hostConfig.AutoRemove) return false;
+  const rp = c.hostConfig.RestartPolicy;
+  switch (rp?.Name) {
+    case 'always': return true;
+    case 'unless-stopped': return !c.manuallyStopped;
+    case 'on-failure': return c.state.ExitCode !== 0 && (!rp.MaximumRetryCount || c.restartCount < rp.MaximumRetryCount);
+    default: return false;
+  }
+}
+
+/** Starts what the restart policies bring back at daemon start (after the network reconcile), 4 at a time; failures are logged. */
+export async function startAtBoot(svc: { store: ContainerStore; start(id: string): Promise<void> }, log?: (msg: string, fields: Record<string, unknown>) => void): Promise<void> {
+  const todo = svc.store.all().filter(restartsAtBoot);
+  for (let i = 0; i < todo.length; i += 4) {
+    await Promise.all(todo.slice(i, i + 4).map((c) => svc.start(c.id)
+      .catch((e) => log?.('restart at daemon start failed', { id: c.id, error: (e as Error).message }))));
+  }
 }
 
 /** Host objects of containers whose record is gone (a crash during a deferred clean-up). */

@@ -93,13 +93,14 @@ function configView(c: ContainerRecord): Record<string, unknown> {
   return { ...rest, ...(has(ExposedPorts) ? { ExposedPorts } : {}), Volumes: has(Volumes) ? Volumes : null };
 }
 
-/** "Up 3 seconds", "Exited (0) 2 seconds ago", "Created". */
+/** "Up 3 seconds", "Exited (0) 2 seconds ago", "Restarting (1) 1 second ago", "Created". */
 export function statusText(c: ContainerRecord, now = Date.now()): string {
   const s = c.state;
   if (s.Status === 'created') return 'Created';
   if (s.Status === 'removing') return 'Removal In Progress';
   if (s.Status === 'dead') return 'Dead';
   if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? ' (Paused)' : ''}`;
+  if (s.Status === 'restarting' || s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
   return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
 }
 
@@ -142,13 +143,4 @@ function portsList(c: ContainerRecord) {
     for (const b of binds) out.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type });
   }
   return out;
-}
-
-/** Docker list filters: id, name, label, status, exited, ancestor (by image id/name), before/since not yet. */
-export function matchesFilters(c: ContainerRecord, f: Record<string, string[]>): boolean {
-  const any = (k: string, pred: (v: string) => boolean) => !f[k]?.length || f[k]!.some(pred);
-  return any('id', (v) => c.id.startsWith(v)) && any('name', (v) => new RegExp(v.replace(/^\//, '')).test(c.name))
-    && any('status', (v) => c.state.Status === v) && any('exited', (v) => !c.state.Running && c.state.Status === 'exited' && c.state.ExitCode === Number(v))
-    && any('ancestor', (v) => c.config.Image === v || c.imageId === v || c.imageId === `sha256:${v}`)
-    && (f.label ?? []).every((v) => { const [k, val] = v.split('='); const l = c.config.Labels ?? {}; return val === undefined ? k! in l : l[k!] === val; });
 }

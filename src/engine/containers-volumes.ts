@@ -10,8 +10,8 @@
  * the reference counts see them) and their targets listed in `implicitMounts`, which the
  * inspect view hides from HostConfig.Mounts as dockerd shows none there.
  */
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { HostConfig, Mount } from '../core/docker.js';
 import { invalid } from '../core/errors.js';
 import { run } from '../platform/exec.js';
@@ -44,6 +44,9 @@ function requestedTargets(hc: HostConfig): Set<string> {
 /** At create: resolves --volumes-from, then makes the anonymous volumes (nothing is made when a check fails). */
 export function prepareVolumes(store: ContainerStore, volumes: VolumeMounter | undefined, c: ContainerRecord): void {
   const hc = c.hostConfig;
+  for (const m of hc.Mounts ?? []) {
+    if (m.Type === 'bind' && m.Source && !existsSync(m.Source)) throw invalid(`invalid mount config for type "bind": bind source path does not exist: ${m.Source}`);
+  }
   const taken = requestedTargets(hc);
   const added: Mount[] = [];
   for (const ref of hc.VolumesFrom ?? []) {
@@ -99,6 +102,15 @@ function copyTargets(hc: HostConfig): { name: string; target: string }[] {
     if (m.Type === 'volume' && m.Source && !m.VolumeOptions?.NoCopy) out.push({ name: m.Source, target: m.Target });
   }
   return out;
+}
+
+/** At start: a missing host directory of a `-v /src:/dst` bind is created, as dockerd does (`--mount` refuses it at create). */
+export function createBindSources(hc: HostConfig): void {
+  for (const b of hc.Binds ?? []) {
+    const src = b.split(':')[0] ?? '';
+    if (!src.startsWith('/')) continue;
+    try { mkdirSync(resolve(src), { recursive: true, mode: 0o755 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+  }
 }
 
 /**

@@ -24,7 +24,7 @@ import { ContainerStore, nameConflict, type ContainerRecord, ZERO_TIME } from '.
 import { writeBundle, launch } from './containers-bundle.js';
 import * as admin from './containers-admin.js';
 import { mountStateTmpfs, unmountIdleStateTmpfs } from './containers-statefs.js';
-import { ContainerPaths, mountRootfs, writeEtcFiles, HostBatch, settled, exitFileAge, killInit } from './containers-host.js';
+import { ContainerPaths, mountRootfs, writeEtcFiles, HostBatch, settled, exitFileAge, exitTime, killInit } from './containers-host.js';
 import { buildRecord, shouldRestart } from './containers-create.js';
 import { planNamespaces, connectNetwork, attachSession, signalNumber } from './containers-ops.js';
 import { ExecManager } from './containers-exec.js';
@@ -33,7 +33,8 @@ import * as archive from './containers-archive.js';
 import { restoreContainers } from './containers-restore.js';
 import { UsernsRemapper, prepareRemappedStorage, type IdMapping } from './userns.js';
 import { prepareNetworks } from './containers-networks.js';
-import { copyUpVolumes, prepareVolumes, removeAnonymousVolumes } from './containers-volumes.js';
+import { checkReadableLogs } from './containers-logconfig.js';
+import { copyUpVolumes, createBindSources, prepareVolumes, removeAnonymousVolumes } from './containers-volumes.js';
 import { Steps, startChannel, exitChannel, removeChannel } from './containers-trace.js';
 import { Waiters, type WaitResult } from './containers-waiters.js';
 import { releaseResources, removeHostObjects } from './containers-release.js';
@@ -158,6 +159,7 @@ export class OciContainerService implements ContainerService {
   private async mountStorage(c: ContainerRecord): Promise<string> {
     const rootfs = await mountRootfs(this.paths, c, await this.rootfsLayers(c));
     for (const v of volumeNamesOf(c.hostConfig)) await this.o.volumes?.mount(v, c.id);
+    createBindSources(c.hostConfig);
     await copyUpVolumes(rootfs, c, (v) => join(this.o.dataRoot, 'volumes', v, '_data'));
     return rootfs;
   }
@@ -236,7 +238,7 @@ export class OciContainerService implements ContainerService {
     if (!c.hostConfig.AutoRemove && !this.removing.has(id)) await this.releaseResources(c);
     t.step('release');
     c = this.store.resolve(id);
-    c.state = { ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: new Date().toISOString() };
+    c.state = { ...c.state, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: exitTime(this.paths.exitDir, id, c.state.StartedAt) };
     this.store.save(c);
     this.execs.forget(id);
     this.health.stop(id);
@@ -291,8 +293,12 @@ export class OciContainerService implements ContainerService {
     const sig = opts.signal || c.config.StopSignal || 'TERM';
     const timeout = opts.timeout ?? c.config.StopTimeout ?? 10;
     await this.runtimeFor(c).kill(c.id, sig).catch(() => {});
+    this.event(c, 'kill', { signal: String(signalNumber(sig)) }); // dockerd's events: kill 15 [, kill 9], die, stop
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, timeout) * 1000).unref());
-    if ((await Promise.race([exited, timer])) === 'timeout') await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
+    if ((await Promise.race([exited, timer])) === 'timeout') {
+      await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
+      this.event(c, 'kill', { signal: '9' });
+    }
     await exited;
     let cur = c;
     try { cur = this.store.resolve(c.id); } catch { /* an AutoRemove container is already gone: still a success */ }
@@ -321,6 +327,7 @@ export class OciContainerService implements ContainerService {
     // SIGKILL to the init of its own pid namespace: everything in it is dying. The record goes
     // now (docker's answer: gone from the list); the host clean-up waits for conmon's exit file.
     const dying = c.state.Running && killInit(c);
+    if (c.state.Running) this.event(c, 'kill', { signal: '9' }); // dockerd's rm -f: kill 9, die, destroy
     if (dying) this.recordKilled(c);
     else if (c.state.Running) {
       const exited = this.wait(c.id, 'not-running');
@@ -357,6 +364,7 @@ export class OciContainerService implements ContainerService {
 
   async logs(idOrName: string, opts: LogsOptions): Promise<{ tty: boolean; output: Readable }> {
     const c = this.store.resolve(idOrName);
+    checkReadableLogs(c.hostConfig.LogConfig);
     const stopped = opts.follow && c.state.Running ? this.wait(c.id, 'not-running') : undefined;
     return { tty: !!c.config.Tty, output: readLog(this.paths.logPath(c.id), { ...opts, follow: !!stopped, stopped }) };
   }
@@ -367,6 +375,7 @@ export class OciContainerService implements ContainerService {
       if (c.state.Running) void connect(this.paths.bundle(c.id)).catch(() => {});
       else this.pendingAttach.set(c.id, [...(this.pendingAttach.get(c.id) ?? []), connect]);
     });
+    this.event(c, 'attach');
     return { tty: !!c.config.Tty, session };
   }
 

@@ -86,7 +86,7 @@ export async function conmonExec(rt: OciRuntime, e: ExecLaunch): Promise<ExecHan
     const attachPipe = messages(pipe5);
     const ready = await Promise.race([attachPipe.next(), failed]);
     pipe5.destroy();
-    if (!ready || ready.data < 0) throw execFailed(ready?.message ?? stderr);
+    if (!ready || ready.data < 0) throw execFailed(ready?.message ?? stderr, e.process);
     io = attachSocket(join(e.dir, 'attach'));
     await io.ready;
     start.write('0');
@@ -95,7 +95,7 @@ export async function conmonExec(rt: OciRuntime, e: ExecLaunch): Promise<ExecHan
   const first = await Promise.race([sync.next(), failed]);
   if (!first || first.data <= 0) {
     io?.close();
-    throw execFailed(first?.message ?? stderr);
+    throw execFailed(first?.message ?? stderr, e.process);
   }
   const exited = sync.next().then((m) => {
     (child.stdio[3] as Readable).destroy();
@@ -116,10 +116,25 @@ export class ExecStartError extends EngineError {
   constructor(message: string, readonly exitCode: number) { super('Internal', message); }
 }
 
-function execFailed(raw: string): ExecStartError {
+function execFailed(raw: string, p: { args?: string[]; cwd?: string }): ExecStartError {
   const msg = cleanRuntimeMessage(raw) || 'exec failed';
   const notFound = /not found|no such file/i.test(msg);
-  return new ExecStartError(`OCI runtime exec failed: ${msg}`, notFound ? 127 : 126);
+  return new ExecStartError(`OCI runtime exec failed: ${dockerExecWords(msg, p)}`, notFound ? 127 : 126);
+}
+
+/** crun's exec failures in runc's words, as dockerd shows them (", ...: unknown" ends containerd's errors). */
+export function dockerExecWords(msg: string, p: { args?: string[]; cwd?: string }): string {
+  const x = p.args?.[0] ?? '';
+  const pre = 'exec failed: unable to start container process: ';
+  let m = msg;
+  if (/executable file `[^`]*` not found in \$PATH/.test(msg)) {
+    m = `${pre}exec: "${x}": ${x.includes('/') ? `stat ${x}: no such file or directory` : 'executable file not found in $PATH'}`;
+  } else if (/^chdir `[^`]*`: No such file or directory/.test(msg)) {
+    m = `${pre}chdir to cwd ("${p.cwd ?? ''}") set in config.json failed: no such file or directory`;
+  } else if (/open executable: (Permission denied|Operation not permitted)/.test(msg)) {
+    m = `${pre}exec: "${x}": permission denied`;
+  }
+  return m.startsWith(pre) && !m.endsWith(': unknown') ? `${m}: unknown` : m;
 }
 
 /** conmon's sync pipe: one JSON object a line, `{"data": N, "message": "..."}`. */

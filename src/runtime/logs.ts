@@ -18,9 +18,9 @@ export interface LogReadOptions {
   follow?: boolean;
   stdout?: boolean;
   stderr?: boolean;
-  /** Unix seconds (fractions allowed). */
-  since?: number;
-  until?: number;
+  /** Nanoseconds since the epoch. */
+  since?: bigint;
+  until?: bigint;
   timestamps?: boolean;
   tail?: number | 'all';
   /** Resolves when following should stop (the container exited). */
@@ -51,8 +51,8 @@ export function parseLogLine(line: string): LogEntry | null {
 function wanted(e: LogEntry, o: LogReadOptions): boolean {
   if (e.stream === 1 && o.stdout === false) return false;
   if (e.stream === 2 && o.stderr === false) return false;
-  if (o.since && e.timeNs < BigInt(Math.floor(o.since * 1e9))) return false;
-  if (o.until && e.timeNs > BigInt(Math.floor(o.until * 1e9))) return false;
+  if (o.since && e.timeNs < o.since) return false;
+  if (o.until && e.timeNs > o.until) return false;
   return true;
 }
 

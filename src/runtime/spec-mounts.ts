@@ -1,5 +1,5 @@
 /** The mount list of a container's config.json: docker's defaults, etc files, binds, volumes, tmpfs. */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { HostConfig, Mount } from '../core/docker.js';
 import { invalid } from '../core/errors.js';
 import type { OciMount } from './spec-types.js';
@@ -50,7 +50,7 @@ export function parseBind(spec: string, dataRoot: string): OciMount {
   if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) throw invalid(`invalid volume specification: '${spec}'`);
   const [src, dst, opts = ''] = parts as [string, string, string?];
   if (!dst.startsWith('/')) throw invalid(`invalid volume specification: '${spec}': invalid mount config for type "bind": invalid mount path: '${dst}' mount path must be absolute`);
-  const source = src.startsWith('/') ? src : volumePath(dataRoot, src);
+  const source = src.startsWith('/') ? resolve(src) : volumePath(dataRoot, src);
   const options = ['rbind'];
   let prop = 'rprivate';
   for (const o of opts.split(',').filter(Boolean)) {

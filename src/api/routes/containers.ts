@@ -1,7 +1,7 @@
 import type { ContainerCreateBody, HostConfig } from '../../core/docker.js';
 import { EngineError, invalid, isEngineError, notFound } from '../../core/errors.js';
 import type { Ctx, Router } from '../router.js';
-import { boolParam, intParam, parseFilters, readJson } from '../query.js';
+import { boolParam, intParam, parseFilters, parseTimestamp, readJson } from '../query.js';
 import { sendJson, sendNoContent } from '../respond.js';
 import { need } from './common.js';
 import { bridgeSession, sendOutput, sendStream } from './streams.js';
@@ -78,7 +78,7 @@ async function logs(ctx: Ctx): Promise<void> {
   const tail = !tailRaw || tailRaw === 'all' ? 'all' : intParam(q, 'tail', 0);
   const { tty, output } = await svc(ctx).logs(id(ctx), {
     follow: boolParam(q, 'follow'), stdout, stderr, timestamps: boolParam(q, 'timestamps'), tail,
-    since: q.get('since') ? Number(q.get('since')) : undefined, until: q.get('until') ? Number(q.get('until')) : undefined,
+    since: q.get('since') ? parseTimestamp(q.get('since')!) : undefined, until: q.get('until') ? parseTimestamp(q.get('until')!) : undefined,
   });
   await sendOutput(ctx, output, tty);
 }

@@ -20,10 +20,13 @@ const cmd: Command = {
     const tty = !!info.Config?.Tty;
     const stdin = !bool(f, 'no-stdin') && !!info.Config?.OpenStdin;
     const hj = await ctx.client.hijack(`${path}/attach`, { query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1, detachKeys: str(f, 'detach-keys') } });
+    // wait from before the streams, as the docker CLI does: a --rm container is gone once they end
+    const wait = ctx.client.post(`${path}/wait`, undefined, { condition: 'not-running' });
+    wait.catch(() => undefined);
     const s = attachStreams(ctx, hj.socket, { tty, stdin, resizePath: `${path}/resize`, redraw: true, detachKeys: parseDetachKeys(str(f, 'detach-keys')) });
     s.begin();
     if (await s.done) return 0;
-    const res = await ctx.client.post(`${path}/wait`).catch(() => undefined);
+    const res = await wait.catch(() => undefined);
     return res?.StatusCode ?? 0;
   },
 };
