@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { HostConfig } from '../core/docker.js';
+import type { EndpointSettings, HostConfig } from '../core/docker.js';
 import { conflict, invalid } from '../core/errors.js';
 import { resizeTerminal } from '../runtime/monitor.js';
 import type { OciRuntime } from '../runtime/oci.js';
@@ -85,6 +85,9 @@ export function rename(svc: AdminHost, idOrName: string, newName: string): void 
   if (other && other.id !== c.id) throw nameConflict(name, other.id);
   const old = c.name;
   c.name = name;
+  // dockerd renames the container's DNS names on its networks too
+  svc.o.networker?.rename?.(c.id, name);
+  for (const ep of Object.values(c.network?.networks ?? {}) as EndpointSettings[]) if (ep.DNSNames?.[0] === old) ep.DNSNames = [name, ...ep.DNSNames.slice(1)];
   svc.store.save(c);
   svc.event(c, 'rename', { oldName: `/${old}` });
 }

@@ -289,9 +289,14 @@ export class OciContainerService implements ContainerService {
     if (c.state.Paused) await this.runtimeFor(c).resume(c.id).catch(() => {});
     const sig = opts.signal || c.config.StopSignal || 'TERM';
     const timeout = opts.timeout ?? c.config.StopTimeout ?? 10;
+    // dockerd's events of a stop: kill (the stop signal), kill 9 after the timeout, die, stop
+    this.event(c, 'kill', { signal: String(signalNumber(sig)) });
     await this.runtimeFor(c).kill(c.id, sig).catch(() => {});
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, timeout) * 1000).unref());
-    if ((await Promise.race([exited, timer])) === 'timeout') await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
+    if ((await Promise.race([exited, timer])) === 'timeout') {
+      this.event(c, 'kill', { signal: '9' });
+      await this.runtimeFor(c).kill(c.id, 'KILL', true).catch(() => {});
+    }
     await exited;
     let cur = c;
     try { cur = this.store.resolve(c.id); } catch { /* an AutoRemove container is already gone: still a success */ }
@@ -317,6 +322,7 @@ export class OciContainerService implements ContainerService {
       throw conflict(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
     }
     const t = new Steps(removeChannel, c.id);
+    if (c.state.Running) this.event(c, 'kill', { signal: '9' });
     // SIGKILL to the init of its own pid namespace: everything in it is dying. The record goes
     // now (docker's answer: gone from the list); the host clean-up waits for conmon's exit file.
     const dying = c.state.Running && killInit(c);
@@ -362,6 +368,7 @@ export class OciContainerService implements ContainerService {
 
   async attach(idOrName: string, opts: AttachOptions): Promise<{ tty: boolean; session: AttachSession }> {
     const c = this.store.resolve(idOrName);
+    this.event(c, 'attach');
     const session = attachSession(opts, (connect) => {
       if (c.state.Running) void connect(this.paths.bundle(c.id)).catch(() => {});
       else this.pendingAttach.set(c.id, [...(this.pendingAttach.get(c.id) ?? []), connect]);

@@ -122,7 +122,7 @@ export class BridgeNetworkService implements NetworkService {
     this.emit('destroy', n);
   }
 
-  async prune(filters: Record<string, string[]> = {}): Promise<{ NetworksDeleted: string[] }> {
+  async prune(filters: Record<string, string[]> = {}): Promise<{ NetworksDeleted: string[] | null }> {
     const deleted: string[] = [];
     const until = filters.until?.[0] ? Date.parse(filters.until[0]) || Number(filters.until[0]) * 1000 : undefined;
     for (const n of this.m.store.networks()) {
@@ -134,7 +134,8 @@ export class BridgeNetworkService implements NetworkService {
       this.emit('destroy', n);
       deleted.push(n.name);
     }
-    return { NetworksDeleted: deleted };
+    // dockerd: null when nothing was deleted
+    return { NetworksDeleted: deleted.length ? deleted : null };
   }
 
   async connect(idOrName: string, body: { Container: string; EndpointConfig?: EndpointSettings | null }): Promise<void> {
@@ -246,6 +247,10 @@ export class BridgeNetworker implements ContainerNetworker {
   async forget(containerId: string): Promise<void> {
     await this.teardown(containerId);
     this.m.store.deletePending(containerId);
+  }
+
+  rename(containerId: string, name: string): void {
+    this.m.store.renameContainer(containerId, name);
   }
 
   async exists(nameOrId: string): Promise<boolean> {
