@@ -1,0 +1,105 @@
+/**
+ * An outside tester's second pass over networking (issue 3) and real clients (issue 4):
+ * what the stock docker CLI, docker-py and dockerode users see around the scenarios,
+ * each expectation taken from dockerd 20.10 / 28 on this machine (docker rename and the
+ * embedded DNS, rmi of a built image and its intermediate parents, the event sequence of
+ * stop / rm -f / attach, the stats and prune answers' shapes).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDaemon, type TestDaemon } from './helpers/daemon.js';
+import { busyboxTar } from './helpers/images.js';
+import { dockerCli, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
+
+const skip = skipReason();
+
+describe('acceptance: networks and clients, round 2', { skip }, () => {
+  let d: TestDaemon;
+  const ok = (args: string[], o: { input?: string; timeoutMs?: number } = {}) => dockerOk(d, args, o);
+
+  before(async () => {
+    d = await startDaemon();
+    await ok(['load', '-i', await busyboxTar()]);
+  });
+  after(async () => {
+    if (!d) return;
+    await dockerCli(d, ['network', 'prune', '-f']);
+    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
+  });
+
+  it('docker rename: the container answers to its new name on its networks, no longer to the old one', async () => {
+    await ok(['network', 'create', 'rnet']);
+    await ok(['run', '-d', '--name', 'rold', '--net', 'rnet', '--network-alias', 'ral', 'busybox', 'sleep', '1000']);
+    await ok(['run', '-d', '--name', 'rpeer', '--net', 'rnet', 'busybox', 'sleep', '1000']);
+    await ok(['rename', 'rold', 'rnew']);
+    assert.match(await ok(['exec', 'rpeer', 'ping', '-c1', '-W2', 'rnew']), /1 packets received/);
+    const old = await dockerCli(d, ['exec', 'rpeer', 'ping', '-c1', '-W1', 'rold']);
+    assert.equal(old.code, 1, `the old name still resolves: ${old.stdout}`);
+    assert.match(await ok(['exec', 'rpeer', 'ping', '-c1', '-W2', 'ral']), /1 packets received/);
+    const names = (await ok(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}} {{end}}', 'rnet'])).split(' ').sort();
+    assert.deepEqual(names, ['rnew', 'rpeer']);
+    const dns = JSON.parse(await ok(['inspect', '-f', '{{json .NetworkSettings.Networks.rnet.DNSNames}}', 'rnew'])) as string[];
+    assert.deepEqual(dns.slice(0, 2), ['rnew', 'ral']);
+    await ok(['rm', '-f', 'rnew', 'rpeer']);
+    await ok(['network', 'rm', 'rnet']);
+  });
+
+  it('rmi of a built image removes the intermediate images of its build, unless --no-prune', async () => {
+    const ctx = mkdtempSync(join(d.tmp, 'ctx-'));
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo built > /b\nEXPOSE 80\nCMD ["cat", "/b"]\n');
+    const all = async () => (await ok(['images', '-aq'])).split('\n').filter(Boolean).sort();
+    const before = await all();
+    await ok(['build', '-q', '-t', 'qa-built', ctx]);
+    assert.ok((await all()).length > before.length + 1, 'the build left intermediate images (docker images -a)');
+    assert.deepEqual((await ok(['images', '-q', '--filter', 'dangling=true'])), '', 'intermediates are not dangling while the image exists');
+    const rmi = await ok(['rmi', 'qa-built']);
+    assert.match(rmi, /^Untagged: qa-built:latest$/m);
+    assert.ok(rmi.split('\n').filter((l) => l.startsWith('Deleted: ')).length >= 3, rmi);
+    assert.deepEqual(await all(), before, 'only the images from before the build are left');
+    // --no-prune keeps the parents, now dangling; image prune takes them
+    await ok(['build', '-q', '-t', 'qa-built', ctx]);
+    await ok(['rmi', '--no-prune', 'qa-built']);
+    assert.notEqual((await ok(['images', '-q', '--filter', 'dangling=true'])), '');
+    await ok(['image', 'prune', '-f']);
+    assert.deepEqual(await all(), before);
+  });
+
+  it('events: stop, restart, rm -f and an attached run give dockerd\'s sequence (kill with its signal, attach)', async () => {
+    const since = Math.floor(Date.now() / 1000);
+    await ok(['run', '-d', '--name', 'ev', '-l', 'qa=ev', 'busybox', 'sleep', '1000']);
+    await ok(['run', '--rm', '-l', 'qa=ev', 'busybox', 'true']);
+    await ok(['stop', '-t', '1', 'ev']);
+    await ok(['start', 'ev']);
+    await ok(['restart', '-t', '0', 'ev']);
+    await ok(['rm', '-f', 'ev']);
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const evs = (await ok(['events', '--since', String(since), '--until', String(until), '--filter', 'type=container', '--filter', 'label=qa=ev',
+      '--format', '{{.Action}}{{with .Actor.Attributes.signal}} {{.}}{{end}}{{with .Actor.Attributes.exitCode}} {{.}}{{end}}'])).split('\n');
+    assert.deepEqual(evs, [
+      'create', 'start', // run -d ev
+      'create', 'attach', 'start', 'die 0', 'destroy', // run --rm
+      'kill 15', 'kill 9', 'die 137', 'stop', // stop -t 1 of a sleep that ignores TERM (pid 1)
+      'start',
+      'kill 15', 'kill 9', 'die 137', 'stop', 'start', 'restart',
+      'kill 9', 'die 137', 'destroy',
+    ]);
+  });
+
+  it('stats and prune answers carry the keys dockerd sends (num_procs, storage_stats, blkio lists; NetworksDeleted null)', async () => {
+    const id = await ok(['run', '-d', 'busybox', 'sleep', '1000']);
+    for (const q of ['stream=false', 'stream=false&one-shot=true']) {
+      const s = (await d.request('GET', `/containers/${id}/stats?${q}`)).json<Record<string, any>>();
+      for (const k of ['read', 'preread', 'pids_stats', 'blkio_stats', 'num_procs', 'storage_stats', 'cpu_stats', 'precpu_stats', 'memory_stats', 'name', 'id', 'networks']) {
+        assert.ok(k in s, `${q}: ${k} missing from ${Object.keys(s)}`);
+      }
+      for (const k of ['io_service_bytes_recursive', 'io_serviced_recursive', 'io_queue_recursive', 'io_service_time_recursive',
+        'io_wait_time_recursive', 'io_merged_recursive', 'io_time_recursive', 'sectors_recursive']) assert.ok(k in s.blkio_stats, k);
+    }
+    await ok(['rm', '-f', id]);
+    assert.deepEqual((await d.request('POST', '/networks/prune')).json(), { NetworksDeleted: null });
+    await ok(['network', 'create', 'prunable']);
+    assert.deepEqual((await d.request('POST', '/networks/prune')).json(), { NetworksDeleted: ['prunable'] });
+  });
+});
