@@ -122,7 +122,8 @@ export class OciContainerService implements ContainerService {
     this.store.insert(c);
     await mkdir(this.paths.dir(c.id), { recursive: true });
     this.event(c, 'create');
-    return { Id: c.id, Warnings: [] };
+    const hostPorts = c.hostConfig.NetworkMode === 'host' && Object.keys(c.hostConfig.PortBindings ?? {}).length > 0;
+    return { Id: c.id, Warnings: hostPorts ? ['Published ports are discarded when using host network mode'] : [] };
   }
 
   /** The recipe: rootfs, namespaces, network, etc files, bundle, conmon + runtime create, attach, start. */

@@ -88,7 +88,7 @@ export class HostSystemService implements SystemService {
     return {
       ID: this.d.id, ...counts, Images: images,
       Driver: 'overlay2', DriverStatus: this.driverStatus(),
-      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: [this.d.loggingDriver ?? 'json-file'] },
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: [this.d.loggingDriver ?? 'json-file'] },
       MemoryLimit: h.limits.memory, SwapLimit: h.limits.swap, KernelMemoryTCP: false,
       CpuCfsPeriod: h.limits.cpuCfsPeriod, CpuCfsQuota: h.limits.cpuCfsQuota, CPUShares: h.limits.cpuShares,
       CPUSet: h.limits.cpuSet, PidsLimit: h.limits.pids, OomKillDisable: h.cgroupVersion === '1',
@@ -105,7 +105,7 @@ export class HostSystemService implements SystemService {
       Runtimes: Object.fromEntries(Object.entries(this.d.runtimes).map(([n, p]) => [n, { path: p }])),
       DefaultRuntime: this.d.defaultRuntime,
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
-      LiveRestoreEnabled: true, Isolation: '', InitBinary: '',
+      LiveRestoreEnabled: true, Isolation: '', InitBinary: 'docker-init',
       ContainerdCommit: { ID: '', Expected: '' }, RuncCommit: commit(this.d.defaultRuntime), InitCommit: { ID: '', Expected: '' },
       SecurityOptions: [`name=seccomp,profile=${this.d.seccompProfile ?? 'builtin'}`, this.d.userns ? 'name=userns' : '', h.cgroupVersion === '2' ? 'name=cgroupns' : ''].filter(Boolean),
       DefaultAddressPools: [], CDISpecDirs: [], Warnings: orNull(this.warnings(h)),
