@@ -7,13 +7,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
 import { dockerCli, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
+import { runTool } from './helpers/clients.js';
 
 const skip = skipReason();
+const COMPOSE = '/usr/bin/docker-compose';
 
 describe('acceptance: networks and clients, round 2', { skip }, () => {
   let d: TestDaemon;
@@ -101,5 +103,42 @@ describe('acceptance: networks and clients, round 2', { skip }, () => {
     assert.deepEqual((await d.request('POST', '/networks/prune')).json(), { NetworksDeleted: null });
     await ok(['network', 'create', 'prunable']);
     assert.deepEqual((await d.request('POST', '/networks/prune')).json(), { NetworksDeleted: ['prunable'] });
+  });
+
+  it('run --net host -p: dockerd\'s warning that the published ports are discarded', async () => {
+    const r = await dockerCli(d, ['run', '--rm', '--net', 'host', '-p', '18099:80', 'busybox', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^WARNING: Published ports are discarded when using host network mode$/m);
+  });
+
+  it('docker-compose 1.29 recreates a changed service, keeping its named and anonymous volumes', { skip: existsSync(COMPOSE) ? false : 'no docker-compose' }, async () => {
+    const dir = mkdtempSync(join(d.tmp, 'cmp-'));
+    const file = join(dir, 'docker-compose.yml');
+    writeFileSync(file, ['version: "2.4"', 'services:', '  b:', '    image: busybox',
+      '    command: sh -c \'echo $$FOO >> /data/log; echo $$FOO >> /anon/log; exec sleep 1000\'',
+      '    environment: {FOO: one}', '    stop_grace_period: 1s', '    volumes: [data:/data, /anon]', 'volumes:', '  data: {}', ''].join('\n'));
+    const compose = (args: string[]) => runTool(COMPOSE, ['-H', `unix://${d.socket}`, '-p', 'qarec', '-f', file, ...args],
+      { env: { DOCKER_CONFIG: d.tmp, COMPOSE_HTTP_TIMEOUT: '60' }, timeoutMs: 90_000 });
+    const up = async () => { const r = await compose(['up', '-d']); assert.equal(r.code, 0, r.stderr); return r.stderr; };
+    const logs = async (want: string) => {
+      let out = '';
+      for (let i = 0; i < 50 && out !== want; i++) {
+        out = (await compose(['exec', '-T', 'b', 'cat', '/data/log', '/anon/log'])).stdout;
+        if (out !== want) await new Promise((r) => setTimeout(r, 100));
+      }
+      return out;
+    };
+    try {
+      await up();
+      assert.equal(await logs('one\none\n'), 'one\none\n');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('FOO: one', 'FOO: two'));
+      // compose reads the image's ContainerConfig to carry the volumes over
+      assert.match(await up(), /Recreating qarec_b_1 \.\.\. done/);
+      assert.equal(await logs('one\ntwo\none\ntwo\n'), 'one\ntwo\none\ntwo\n');
+    } finally {
+      const down = await compose(['down', '-v', '-t', '1']);
+      assert.equal(down.code, 0, down.stderr);
+    }
+    assert.deepEqual(JSON.parse((await d.request('GET', '/volumes')).text()).Volumes ?? [], []);
   });
 });
