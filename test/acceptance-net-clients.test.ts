@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
 import { dockerCli, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
-import { runTool } from './helpers/clients.js';
+import { freePort, leftovers, runTool } from './helpers/clients.js';
 
 const skip = skipReason();
 const COMPOSE = '/usr/bin/docker-compose';
@@ -142,3 +142,58 @@ describe('acceptance: networks and clients, round 2', { skip }, () => {
     assert.deepEqual(JSON.parse((await d.request('GET', '/volumes')).text()).Volumes ?? [], []);
   });
 });
+
+describe('acceptance: published ports and names across a daemon crash', { skip }, () => {
+  let d: TestDaemon | undefined;
+  after(async () => {
+    if (!d) return;
+    await dockerCli(d, ['network', 'prune', '-f']);
+    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
+  });
+
+  it('SIGKILL of hakod: the port keeps answering, and after the restart port, DNS, restart and rm work as before', async () => {
+    const first = d = await startDaemon();
+    const ok = (dm: TestDaemon, args: string[]) => dockerOk(dm, args);
+    await ok(first, ['load', '-i', await busyboxTar()]);
+    const port = await freePort();
+    const netId = await ok(first, ['network', 'create', 'crashnet']);
+    const id = await ok(first, ['run', '-d', '--name', 'web', '--net', 'crashnet', '-p', `${port}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+    const page = async () => (await fetchText(`http://127.0.0.1:${port}/hostname`)).trim();
+    assert.equal(await poll(page, id.slice(0, 12)), id.slice(0, 12));
+
+    first.proc.kill('SIGKILL');
+    await new Promise((r) => (first.proc.exitCode !== null || first.proc.signalCode !== null ? r(null) : first.proc.once('exit', r)));
+    assert.equal(await page(), id.slice(0, 12), 'the published port answers while no daemon runs');
+    const second = d = await startDaemon({ reuse: first });
+    assert.equal(await ok(second, ['port', 'web', '80']), `0.0.0.0:${port}`);
+    assert.equal(await page(), id.slice(0, 12));
+    assert.match(await ok(second, ['run', '--rm', '--net', 'crashnet', 'busybox', 'wget', '-qO-', 'http://web/hostname']), new RegExp(id.slice(0, 12)));
+    await ok(second, ['restart', '-t', '0', 'web']);
+    assert.equal(await poll(page, id.slice(0, 12)), id.slice(0, 12), 'the port answers after docker restart');
+    await ok(second, ['rm', '-f', 'web']);
+    await ok(second, ['network', 'rm', 'crashnet']);
+    let left: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      left = await leftovers(second.instance, { containerIds: [id], networkIds: [netId], ports: [port] });
+      if (!left.length) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(left, []);
+  });
+});
+
+/** GET over loopback; '' when nothing answers. */
+async function fetchText(url: string): Promise<string> {
+  try {
+    return await (await fetch(url, { signal: AbortSignal.timeout(3000) })).text();
+  } catch { return ''; }
+}
+
+/** Calls fn until it returns want (or 10 s passed); returns the last value. */
+async function poll(fn: () => Promise<string>, want: string): Promise<string> {
+  let v = '';
+  for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    if ((v = await fn()) === want) break;
+  }
+  return v;
+}

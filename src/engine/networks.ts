@@ -188,7 +188,7 @@ export class BridgeNetworkService implements NetworkService {
       this.m.store.deletePending(id, n.id);
       return;
     }
-    if (!wired && !pending) throw invalid(`container ${body.Container} is not connected to network ${n.name}`);
+    if (!wired && !pending) throw invalid(`container ${id} is not connected to network ${n.name}`);
     this.m.store.deletePending(id, n.id);
     c.configure?.(n.name, null);
     await this.m.disconnect(n.id, id);
