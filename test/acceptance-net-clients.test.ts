@@ -13,6 +13,7 @@ import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
 import { dockerCli, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
 import { freePort, leftovers, runTool } from './helpers/clients.js';
+import { tarOf } from './helpers/archives.js';
 
 const skip = skipReason();
 const COMPOSE = '/usr/bin/docker-compose';
@@ -103,6 +104,39 @@ describe('acceptance: networks and clients, round 2', { skip }, () => {
     assert.deepEqual((await d.request('POST', '/networks/prune')).json(), { NetworksDeleted: null });
     await ok(['network', 'create', 'prunable']);
     assert.deepEqual((await d.request('POST', '/networks/prune')).json(), { NetworksDeleted: ['prunable'] });
+  });
+
+  it('testcontainers\' flow: files PUT into a created container at "/", then start, every time; HostPort "0" is a random port', async () => {
+    // withCopyContentToContainer: PUT /archive?path=/ between create and start. The temporary
+    // rootfs mount of the PUT used to be detached after the answer, under the start (~50%).
+    for (let i = 0; i < 8; i++) {
+      const create = await d.request('POST', '/containers/create', { Image: 'busybox', Cmd: ['cat', '/w/f.txt'] });
+      assert.equal(create.status, 201, create.text());
+      const id = create.json<{ Id: string }>().Id;
+      const put = await d.request('PUT', `/containers/${id}/archive?path=/`, await tarOf([{ name: '/w/f.txt', data: `n${i}` }]), { 'Content-Type': 'application/x-tar' });
+      assert.equal(put.status, 200, put.text());
+      const start = await d.request('POST', `/containers/${id}/start`);
+      assert.equal(start.status, 204, `start ${i} after a PUT: ${start.text()}`);
+      assert.equal((await d.request('POST', `/containers/${id}/wait`)).json().StatusCode, 0);
+      assert.match((await d.request('GET', `/containers/${id}/logs?stdout=1`)).body.toString('latin1'), new RegExp(`n${i}$`));
+      await d.request('DELETE', `/containers/${id}?force=1`);
+    }
+    // withExposedPorts sends PortBindings {"8080/tcp": [{"HostPort": "0"}]}: dockerd picks a port
+    const create = await d.request('POST', '/containers/create', { Image: 'busybox', Cmd: ['httpd', '-f', '-p', '8080', '-h', '/etc'],
+      ExposedPorts: { '8080/tcp': {} }, HostConfig: { PortBindings: { '8080/tcp': [{ HostPort: '0' }] } } });
+    const id = create.json<{ Id: string }>().Id;
+    const start = await d.request('POST', `/containers/${id}/start`);
+    assert.equal(start.status, 204, start.text());
+    const port = Number(await ok(['port', id, '8080']).then((o) => o.split(':').pop()));
+    assert.ok(port >= 1024, `a random host port: ${port}`);
+    assert.equal(await poll(async () => (await fetchText(`http://127.0.0.1:${port}/hostname`)).trim(), id.slice(0, 12)), id.slice(0, 12));
+    // and docker cp to and from "/" of the running container (the /proc/PID/root link is its root)
+    await ok(['cp', '-', `${id}:/`], { input: (await tarOf([{ name: 'atroot.txt', data: 'at-root' }])).toString('latin1') });
+    assert.equal(await ok(['exec', id, 'cat', '/atroot.txt']), 'at-root');
+    const head = await d.request('HEAD', `/containers/${id}/archive?path=/`);
+    const stat = JSON.parse(Buffer.from(String(head.headers['x-docker-container-path-stat']), 'base64').toString()) as { name: string; linkTarget: string; mode: number };
+    assert.deepEqual([stat.name, stat.linkTarget, (stat.mode & 0x80000000) !== 0], ['/', '', true], 'the root is a directory');
+    await ok(['rm', '-f', id]);
   });
 
   it('run --net host -p: dockerd\'s warning that the published ports are discarded', async () => {
