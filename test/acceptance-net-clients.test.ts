@@ -69,7 +69,7 @@ describe('acceptance: networks and clients, round 2', { skip }, () => {
     assert.deepEqual(await all(), before);
   });
 
-  it('events: stop, restart, rm -f and an attached run give dockerd\'s sequence (kill with its signal, attach)', async () => {
+  it('events: stop, restart, rm -f and an attached run give dockerd\'s sequence (kill with its signal, attach, network connect/disconnect)', async () => {
     const since = Math.floor(Date.now() / 1000);
     await ok(['run', '-d', '--name', 'ev', '-l', 'qa=ev', 'busybox', 'sleep', '1000']);
     await ok(['run', '--rm', '-l', 'qa=ev', 'busybox', 'true']);
@@ -88,6 +88,16 @@ describe('acceptance: networks and clients, round 2', { skip }, () => {
       'kill 15', 'kill 9', 'die 137', 'stop', 'start', 'restart',
       'kill 9', 'die 137', 'destroy',
     ]);
+    // and the network side: each start connects it to the default bridge, each exit disconnects it
+    const id = (await ok(['events', '--since', String(since), '--until', String(until), '--filter', 'type=container', '--filter', 'event=create',
+      '--filter', 'container=ev', '--format', '{{.Actor.ID}}'])).split('\n')[0]!;
+    // the last disconnect comes with the host clean-up, after rm -f answered
+    let net: string[] = [];
+    for (const end = Date.now() + 15_000; net.length < 6 && Date.now() < end;) {
+      net = (await ok(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000)), '--filter', 'type=network',
+        '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}'])).split('\n').filter((l) => l.endsWith(id));
+    }
+    assert.deepEqual(net, ['connect', 'disconnect', 'connect', 'disconnect', 'connect', 'disconnect'].map((a) => `${a} bridge ${id}`));
   });
 
   it('stats and prune answers carry the keys dockerd sends (num_procs, storage_stats, blkio lists; NetworksDeleted null)', async () => {

@@ -228,6 +228,8 @@ export class BridgeNetworkService implements NetworkService {
 export interface NetworkerOptions {
   resolvConfPath?: string;
   hostsPath?: string;
+  /** dockerd's network connect/disconnect events when a container's start wires it and its exit unwires it. */
+  events?: EventService;
 }
 
 /** The ContainerNetworker of the container service: wires a container's netns at start. */
@@ -263,7 +265,15 @@ export class BridgeNetworker implements ContainerNetworker {
   }
 
   async teardown(containerId: string): Promise<void> {
+    for (const e of this.m.store.endpointsOf(containerId)) {
+      const n = this.m.store.network(e.networkId);
+      if (n) this.event('disconnect', n, containerId);
+    }
     await this.m.releaseContainer(containerId).catch(() => {});
+  }
+
+  private event(action: string, n: NetworkRow, container: string): void {
+    this.o.events?.emit({ Type: 'network', Action: action, Actor: { ID: n.id, Attributes: { container, name: n.name, type: n.driver } } });
   }
 
   async setup(req: ContainerNetworkRequest): Promise<ContainerNetworkResult> {
@@ -315,6 +325,7 @@ export class BridgeNetworker implements ContainerNetworker {
         netns: req.netnsPath, ip: cfg.IPAMConfig?.IPv4Address, mac: cfg.MacAddress, aliases });
       eps.push([net, e]);
       networks[net.name] = endpointView(net, e, cfg);
+      this.event('connect', net, req.containerId);
     }
     const [firstNet, firstEp] = eps[0]!;
     const reqs = portRequests(req.portBindings, req.exposedPorts, req.publishAllPorts);
