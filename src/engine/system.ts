@@ -105,7 +105,7 @@ export class HostSystemService implements SystemService {
       Runtimes: Object.fromEntries(Object.entries(this.d.runtimes).map(([n, p]) => [n, { path: p }])),
       DefaultRuntime: this.d.defaultRuntime,
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
-      LiveRestoreEnabled: true, Isolation: '', InitBinary: 'docker-init',
+      LiveRestoreEnabled: true, Isolation: '', InitBinary: '',
       ContainerdCommit: { ID: '', Expected: '' }, RuncCommit: commit(this.d.defaultRuntime), InitCommit: { ID: '', Expected: '' },
       SecurityOptions: [`name=seccomp,profile=${this.d.seccompProfile ?? 'builtin'}`, this.d.userns ? 'name=userns' : '', h.cgroupVersion === '2' ? 'name=cgroupns' : ''].filter(Boolean),
       DefaultAddressPools: [], CDISpecDirs: [], Warnings: orNull(this.warnings(h)),
