@@ -171,6 +171,17 @@ describe('acceptance: networks and clients, round 2', { skip }, () => {
     await ok(['rm', '-f', 'sink']);
   });
 
+  it('attach stream ends once the exit is recorded: docker-py\'s attach, then remove without force, works', async () => {
+    for (let i = 0; i < 3; i++) {
+      const id = await ok(['run', '-d', 'busybox', 'sh', '-c', 'echo first; sleep 0.3; echo second']);
+      const r = await d.request('POST', `/containers/${id}/attach?stream=1&stdout=1&stderr=1&logs=1`);
+      assert.equal(r.status, 200);
+      assert.match(r.body.toString('latin1'), /second\n$/);
+      const rm = await d.request('DELETE', `/containers/${id}`);
+      assert.equal(rm.status, 204, `remove right after the attach stream ended: ${rm.text()}`);
+    }
+  });
+
   it('run --net host -p: dockerd\'s warning that the published ports are discarded', async () => {
     const r = await dockerCli(d, ['run', '--rm', '--net', 'host', '-p', '18099:80', 'busybox', 'true']);
     assert.equal(r.code, 0, r.stderr);

@@ -373,7 +373,7 @@ export class OciContainerService implements ContainerService {
     const session = attachSession(opts, (connect) => {
       if (c.state.Running) void connect(this.paths.bundle(c.id)).catch(() => {});
       else this.pendingAttach.set(c.id, [...(this.pendingAttach.get(c.id) ?? []), connect]);
-    });
+    }, () => Promise.resolve().then(() => this.wait(c.id, 'not-running')).catch(() => {}));
     return { tty: !!c.config.Tty, session };
   }
 

@@ -66,8 +66,11 @@ export async function bridgeSession(ctx: Ctx, session: AttachSession, tty: boole
       h.input.on('end', () => session.stdin!.end());
     }
     h.input.resume(); // also when something paused the socket before the listeners were added
-    h.input.on('error', finish);
-    h.input.on('close', finish);
+    // Without the upgrade the request is over at once (its 'close' says nothing): the
+    // session lasts until the output ends or the client goes (the response closes).
+    const client = h.upgraded ? h.input : ctx.res;
+    client.on('error', finish);
+    client.on('close', finish);
     session.output.on('error', finish);
     out.on('end', () => finish(true));
     session.output.pipe(out);
