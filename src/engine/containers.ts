@@ -179,9 +179,11 @@ export class OciContainerService implements ContainerService {
     c.state = { ...c.state, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
     c.manuallyStopped = false;
     this.store.save(c);
+    // start before watch: a process that already exited is reported by watch at once, and
+    // its die (and an AutoRemove destroy) must not come before the start in the events
+    this.event(c, 'start');
     this.exits.watch(c.id, (code) => void this.onExit(c.id, code));
     this.health.start(c);
-    this.event(c, 'start');
   }
 
   private async failStart(c: ContainerRecord, e: unknown): Promise<void> {
