@@ -123,7 +123,9 @@ describe('docker-compose 1.29', { skip }, () => {
       assert.deepEqual([ex.code, ex.stdout], [0, 'hello-from-web\n'], ex.stderr);
       assert.equal((await compose(['exec', '-T', 'web', 'sh', '-c', 'exit 3'], env)).code, 3);
     }
-    const vol = (await compose(['exec', '-T', 'worker', 'cat', '/data/last'])).stdout;
+    // the worker rewrites the file every second (truncate, then wget): read it until whole
+    let vol = '';
+    for (let i = 0; i < 20 && vol !== 'hello-from-web\n'; i++) vol = (await compose(['exec', '-T', 'worker', 'cat', '/data/last'])).stdout;
     assert.equal(vol, 'hello-from-web\n');
 
     const nets = (await d.request('GET', `/networks?filters=${label(`com.docker.compose.project=${PROJECT}`)}`)).json<any[]>();

@@ -23,15 +23,16 @@ test('CDISpecDirs leaves /info before 1.44', () => {
   assert.deepEqual(infoForVersion({ ID: 'a', CDISpecDirs: [] }, '1.45'), { ID: 'a', CDISpecDirs: [] });
 });
 
-test('image inspect: ContainerConfig until 1.44, empty container fields in Config until 1.49', () => {
+test('image inspect: ContainerConfig (for docker-compose 1.29) and empty container fields in Config until 1.49', () => {
   const img = () => ({ Id: 'sha256:x', Container: '', ContainerConfig: {}, Config: { Cmd: ['sh'] } });
   const old = imageForVersion(img(), '1.41');
   assert.equal((old.ContainerConfig as Record<string, unknown>).Hostname, '');
   assert.deepEqual((old.Config as Record<string, unknown>).Cmd, ['sh']);
   assert.equal((old.Config as Record<string, unknown>).Entrypoint, null);
   const v45 = imageForVersion(img(), '1.45');
-  assert.equal('ContainerConfig' in v45, false);
-  assert.equal('Container' in v45, false);
+  assert.equal((v45.ContainerConfig as Record<string, unknown>).Hostname, '');
+  assert.equal(v45.Container, '');
+  assert.equal('ContainerConfig' in imageForVersion(img(), '1.50'), false);
   assert.equal((v45.Config as Record<string, unknown>).WorkingDir, '');
   assert.deepEqual(imageForVersion(img(), '1.50').Config, { Cmd: ['sh'] });
   assert.equal('VirtualSize' in imageForVersion({ ...img(), VirtualSize: 1 }, '1.44'), false);

@@ -42,12 +42,15 @@ const EMPTY_CONTAINER_CONFIG = {
 };
 
 /**
- * GET /images/{name}/json: `Container` and `ContainerConfig` until 1.44 (removed in 1.45),
- * `Config` with every container field (empty when unset) until 1.49 (1.50 sends only the set ones).
+ * GET /images/{name}/json: `Config` with every container field (empty when unset) until 1.49
+ * (1.50 sends only the set ones). dockerd dropped `Container` and `ContainerConfig` in 1.45,
+ * but docker-compose 1.29 negotiates the newest version and then reads
+ * image_config['ContainerConfig'] whenever it recreates a container (KeyError otherwise,
+ * docker/compose#11742): hako keeps both, as dockerd 20.10 sends them, until 1.49.
  */
 export function imageForVersion(img: Record<string, unknown>, version: string): Record<string, unknown> {
   const { Container, ContainerConfig, ...rest } = img;
-  const out: Record<string, unknown> = olderThan(version, 1, 45)
+  const out: Record<string, unknown> = olderThan(version, 1, 50)
     ? { ...rest, Container: Container ?? '', ContainerConfig: { ...EMPTY_CONTAINER_CONFIG, ...(ContainerConfig as object | undefined) } }
     : rest;
   if (olderThan(version, 1, 50) && out.Config && typeof out.Config === 'object') out.Config = { ...EMPTY_CONTAINER_CONFIG, ...out.Config };

@@ -50,7 +50,7 @@ export async function compose(cfg: DaemonConfig, build: BuildInfo, log: JsonLogg
   const manager = new NetworkManager({ db, instance: cfg.instance, ipam: { bip: cfg.bip, defaultPools: cfg.defaultAddressPools }, resolvConfPath,
     log: (msg, fields) => netlog.warn(msg, fields) });
   await manager.init();
-  const networker = new BridgeNetworker(manager, { resolvConfPath });
+  const networker = new BridgeNetworker(manager, { resolvConfPath, events });
   const volumes = new Volumes({ db, dataRoot: cfg.dataRoot, events });
   await volumes.init();
   const runtime = chooseRuntime(cfg.defaultRuntime, (msg) => log.warn(msg));

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { HostConfig } from '../core/docker.js';
+import type { EndpointSettings, HostConfig } from '../core/docker.js';
 import { conflict, invalid } from '../core/errors.js';
 import { resizeTerminal } from '../runtime/monitor.js';
 import type { OciRuntime } from '../runtime/oci.js';
@@ -96,6 +96,9 @@ export function rename(svc: AdminHost, idOrName: string, newName: string): void 
   if (other) { const e = nameConflict(name, other.id); e.message = `Error when allocating new name: ${e.message}`; throw e; }
   const old = c.name;
   c.name = name;
+  // dockerd renames the container's DNS names on its networks too
+  svc.o.networker?.rename?.(c.id, name);
+  for (const ep of Object.values(c.network?.networks ?? {}) as EndpointSettings[]) if (ep.DNSNames?.[0] === old) ep.DNSNames = [name, ...ep.DNSNames.slice(1)];
   svc.store.save(c);
   svc.event(c, 'rename', { oldName: `/${old}` });
 }

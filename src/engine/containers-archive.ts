@@ -82,7 +82,7 @@ export function goFileMode(st: Stats): number {
  */
 const holds = new Map<string, { n: number; ready: Promise<string>; gone?: Promise<void> }>();
 
-async function holdRootfs(h: ArchiveHost, c: ContainerRecord): Promise<{ root: string; release: () => void }> {
+async function holdRootfs(h: ArchiveHost, c: ContainerRecord): Promise<{ root: string; release: () => Promise<void> }> {
   let x = holds.get(c.id);
   if (x?.gone) {
     await x.gone;
@@ -95,21 +95,24 @@ async function holdRootfs(h: ArchiveHost, c: ContainerRecord): Promise<{ root: s
   const hold = x;
   hold.n++;
   let released = false;
-  const release = () => {
-    if (released) return;
+  const release = (): Promise<void> => {
+    if (released) return Promise.resolve();
     released = true;
-    if (--hold.n > 0) return;
+    if (--hold.n > 0) return Promise.resolve();
     const cur = (() => { try { return h.store.resolve(c.id); } catch { return undefined; } })();
     hold.gone = (cur?.state.Running ? Promise.resolve() : unmountRootfs(h.paths, c.id)).finally(() => {
       if (holds.get(c.id) === hold) holds.delete(c.id);
     });
+    return hold.gone;
   };
   try { return { root: await hold.ready, release }; } catch (e) { release(); throw e; }
 }
 
 /** Runs fn with the container's root; for a stopped container the overlay is mounted until `release`. */
-async function withRoot<T>(h: ArchiveHost, c: ContainerRecord, fn: (root: string, release: () => void) => Promise<T>, opts: { mergedOnly?: boolean } = {}): Promise<T> {
-  if (c.state.Running && c.state.Pid > 0) return fn(opts.mergedOnly ? h.paths.rootfs(c.id) : `/proc/${c.state.Pid}/root`, () => {});
+async function withRoot<T>(h: ArchiveHost, c: ContainerRecord, fn: (root: string, release: () => Promise<void>) => Promise<T>, opts: { mergedOnly?: boolean } = {}): Promise<T> {
+  // The trailing slash makes lstat of the root itself (docker cp to or from "/") see the
+  // directory, not the /proc magic link.
+  if (c.state.Running && c.state.Pid > 0) return fn(opts.mergedOnly ? h.paths.rootfs(c.id) : `/proc/${c.state.Pid}/root/`, async () => {});
   const { root, release } = await holdRootfs(h, c);
   try { return await fn(root, release); } catch (e) { release(); throw e; }
 }
@@ -149,7 +152,7 @@ function statAt(root: string, host: string, p: string, c: ContainerRecord): Reco
 
 export async function archiveStat(h: ArchiveHost, idOrName: string, p: string): Promise<Record<string, unknown>> {
   const c = h.store.resolve(idOrName);
-  return withRoot(h, c, async (root, release) => { try { return statAt(root, hostPathOf(h, c, root, p), p, c); } finally { release(); } });
+  return withRoot(h, c, async (root, release) => { try { return statAt(root, hostPathOf(h, c, root, p), p, c); } finally { await release(); } });
 }
 
 /** GET archive: the path as a tar whose entries are named after its basename (docker's RebaseNames). */
@@ -238,7 +241,9 @@ export async function archivePut(h: ArchiveHost, idOrName: string, p: string, in
       if (!st.isDirectory()) throw invalid('extraction point is not a directory');
       const destInCtr = '/' + dest.slice(root.length).replace(/^\/+/, '');
       await extract(root, destInCtr, input, !!opts.noOverwriteDirNonDir, await h.idShiftOf?.(c.id));
-    } finally { release(); }
+      // the temporary mount of a stopped container is gone before the answer: a start right
+      // after it (testcontainers copies files between create and start) mounts its own
+    } finally { await release(); }
   });
 }
 

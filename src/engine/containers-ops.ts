@@ -114,9 +114,12 @@ async function joinedNetworkFiles(svc: OpsHost, c: ContainerRecord): Promise<{ h
 /**
  * An attach session whose socket is connected by `schedule(connect)`: at once for a
  * running container, or by start() between conmon's create and the runtime's start,
- * so `docker run -a` sees every byte.
+ * so `docker run -a` sees every byte. The output ends once `stopped` resolves too (the exit
+ * is recorded), so a client that removes the container right after the stream ended
+ * (docker-py's attach, then remove) does not find it still running.
  */
-export function attachSession(opts: AttachOptions, schedule: (connect: (bundle: string) => Promise<void>) => void): AttachSession {
+export function attachSession(opts: AttachOptions, schedule: (connect: (bundle: string) => Promise<void>) => void,
+  stopped: () => Promise<unknown> = async () => {}): AttachSession {
   const output = new PassThrough({ objectMode: true });
   const stdin = opts.stdin ? new PassThrough() : undefined;
   let close = () => { output.end(); };
@@ -126,7 +129,7 @@ export function attachSession(opts: AttachOptions, schedule: (connect: (bundle: 
     raw.output.on('data', (ch: { stream: 1 | 2 }) => {
       if ((ch.stream === 1 && opts.stdout !== false) || (ch.stream === 2 && opts.stderr !== false)) output.write(ch);
     });
-    raw.output.on('end', () => output.end());
+    raw.output.on('end', () => void stopped().finally(() => output.end()));
     raw.output.on('error', (e) => output.destroy(e));
     if (stdin) stdin.pipe(raw.stdin);
     await raw.ready;

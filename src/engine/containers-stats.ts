@@ -36,7 +36,8 @@ export function statsStream(svc: StatsHost, c: ContainerRecord, opts: { stream: 
       read: new Date().toISOString(), preread: prev ? prev.read : '0001-01-01T00:00:00Z', id: c.id, name: `/${c.name}`,
       pids_stats: { current: s.pids }, cpu_stats: cpu, precpu_stats: prev ? prev.cpu_stats : { cpu_usage: { total_usage: 0 }, throttling_data: {} },
       memory_stats: { usage: s.memoryUsage, limit: s.memoryLimit || totalmem(), stats: s.memoryStat },
-      blkio_stats: { io_service_bytes_recursive: s.blkio.map((b) => ({ major: b.major, minor: b.minor, op: b.op.toLowerCase(), value: b.value })) },
+      blkio_stats: { io_service_bytes_recursive: s.blkio.map((b) => ({ major: b.major, minor: b.minor, op: b.op.toLowerCase(), value: b.value })), ...BLKIO_UNREAD },
+      num_procs: 0, storage_stats: {},
       ...(networks && Object.keys(networks).length ? { networks } : {}),
     };
     prev = out;
@@ -58,11 +59,15 @@ export function statsStream(svc: StatsHost, c: ContainerRecord, opts: { stream: 
   return r;
 }
 
+/** The blkio keys dockerd always sends; hako reads only the bytes (null, as dockerd on cgroup v2). */
+const BLKIO_UNREAD = Object.fromEntries(['io_serviced_recursive', 'io_queue_recursive', 'io_service_time_recursive', 'io_wait_time_recursive',
+  'io_merged_recursive', 'io_time_recursive', 'sectors_recursive'].map((k) => [k, null]));
+
 /** dockerd's answer for a container that is not running: zeros, no memory limit, no networks. */
 function idleStats(c: ContainerRecord): Record<string, unknown> {
   const zero = '0001-01-01T00:00:00Z';
   const cpu = { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } };
-  return { read: zero, preread: zero, id: c.id, name: `/${c.name}`, pids_stats: {}, blkio_stats: { io_service_bytes_recursive: null },
+  return { read: zero, preread: zero, id: c.id, name: `/${c.name}`, pids_stats: {}, blkio_stats: { io_service_bytes_recursive: null, ...BLKIO_UNREAD },
     num_procs: 0, storage_stats: {}, cpu_stats: cpu, precpu_stats: cpu, memory_stats: {} };
 }
 

@@ -120,7 +120,8 @@ export class OciContainerService implements ContainerService {
     this.store.insert(c);
     await mkdir(this.paths.dir(c.id), { recursive: true });
     this.event(c, 'create');
-    return { Id: c.id, Warnings: [] };
+    const hostPorts = c.hostConfig.NetworkMode === 'host' && Object.keys(c.hostConfig.PortBindings ?? {}).length > 0;
+    return { Id: c.id, Warnings: hostPorts ? ['Published ports are discarded when using host network mode'] : [] };
   }
 
   /** The recipe: rootfs, namespaces, network, etc files, bundle, conmon + runtime create, attach, start. */
@@ -181,9 +182,11 @@ export class OciContainerService implements ContainerService {
     c.state = { ...c.state, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
     c.manuallyStopped = false;
     this.store.save(c);
+    // start before watch: a process that already exited is reported by watch at once, and
+    // its die (and an AutoRemove destroy) must not come before the start in the events
+    this.event(c, 'start');
     this.exits.watch(c.id, (code) => void this.onExit(c.id, code));
     this.health.start(c);
-    this.event(c, 'start');
   }
 
   private async failStart(c: ContainerRecord, e: unknown): Promise<void> {
@@ -371,11 +374,11 @@ export class OciContainerService implements ContainerService {
 
   async attach(idOrName: string, opts: AttachOptions): Promise<{ tty: boolean; session: AttachSession }> {
     const c = this.store.resolve(idOrName);
+    this.event(c, 'attach');
     const session = attachSession(opts, (connect) => {
       if (c.state.Running) void connect(this.paths.bundle(c.id)).catch(() => {});
       else this.pendingAttach.set(c.id, [...(this.pendingAttach.get(c.id) ?? []), connect]);
-    });
-    this.event(c, 'attach');
+    }, () => Promise.resolve().then(() => this.wait(c.id, 'not-running')).catch(() => {}));
     return { tty: !!c.config.Tty, session };
   }
 

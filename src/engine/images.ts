@@ -193,10 +193,10 @@ export class Images implements ImageService, ImageResolver, RegistryImageService
   }
 
   async remove(name: string, opts: { force?: boolean; noprune?: boolean }): Promise<Record<string, string>[]> {
-    return this.lock(() => this.removeLocked(name, !!opts.force));
+    return this.lock(() => this.removeLocked(name, !!opts.force, !!opts.noprune));
   }
 
-  private async removeLocked(name: string, force: boolean): Promise<Record<string, string>[]> {
+  private async removeLocked(name: string, force: boolean, noprune = false): Promise<Record<string, string>[]> {
     const { id, ref } = this.resolve(name);
     const out: Record<string, string>[] = [];
     const refs = this.store.refsOf(id);
@@ -224,7 +224,26 @@ export class Images implements ImageService, ImageResolver, RegistryImageService
     }
     // A container still uses it: keep the image (now dangling) so its rootfs stays whole.
     if (using.length) return out;
+    const parent = parentOf(this.view(id).cfg);
     out.push(...(await this.deleteImage(id)).records);
+    if (!noprune) out.push(...(await this.pruneParents(parent)));
+    return out;
+  }
+
+  /**
+   * dockerd's rmi without --no-prune: the untagged parents a classic build left behind
+   * (its intermediate images) go with their last child, up to the first parent that is
+   * tagged, used by a container or the parent of another image.
+   */
+  private async pruneParents(parent: string): Promise<Record<string, string>[]> {
+    const out: Record<string, string>[] = [];
+    for (let p = parent; p && this.store.get(p as Digest);) {
+      const id = p as Digest;
+      const children = this.store.all().filter((r) => parentOf(JSON.parse(r.config.toString()) as ImageConfig) === id);
+      if (this.store.refsOf(id).length || this.users(id).length || children.length) break;
+      p = parentOf(this.view(id).cfg);
+      out.push(...(await this.deleteImage(id)).records);
+    }
     return out;
   }
 

@@ -122,7 +122,7 @@ export class BridgeNetworkService implements NetworkService {
     this.emit('destroy', n);
   }
 
-  async prune(filters: Record<string, string[]> = {}): Promise<{ NetworksDeleted: string[] }> {
+  async prune(filters: Record<string, string[]> = {}): Promise<{ NetworksDeleted: string[] | null }> {
     const deleted: string[] = [];
     const until = filters.until?.[0] ? Date.parse(filters.until[0]) || Number(filters.until[0]) * 1000 : undefined;
     for (const n of this.m.store.networks()) {
@@ -134,7 +134,8 @@ export class BridgeNetworkService implements NetworkService {
       this.emit('destroy', n);
       deleted.push(n.name);
     }
-    return { NetworksDeleted: deleted };
+    // dockerd: null when nothing was deleted
+    return { NetworksDeleted: deleted.length ? deleted : null };
   }
 
   async connect(idOrName: string, body: { Container: string; EndpointConfig?: EndpointSettings | null }): Promise<void> {
@@ -187,7 +188,7 @@ export class BridgeNetworkService implements NetworkService {
       this.m.store.deletePending(id, n.id);
       return;
     }
-    if (!wired && !pending) throw invalid(`container ${body.Container} is not connected to network ${n.name}`);
+    if (!wired && !pending) throw invalid(`container ${id} is not connected to network ${n.name}`);
     this.m.store.deletePending(id, n.id);
     c.configure?.(n.name, null);
     await this.m.disconnect(n.id, id);
@@ -227,6 +228,8 @@ export class BridgeNetworkService implements NetworkService {
 export interface NetworkerOptions {
   resolvConfPath?: string;
   hostsPath?: string;
+  /** dockerd's network connect/disconnect events when a container's start wires it and its exit unwires it. */
+  events?: EventService;
 }
 
 /** The ContainerNetworker of the container service: wires a container's netns at start. */
@@ -248,6 +251,10 @@ export class BridgeNetworker implements ContainerNetworker {
     this.m.store.deletePending(containerId);
   }
 
+  rename(containerId: string, name: string): void {
+    this.m.store.renameContainer(containerId, name);
+  }
+
   async exists(nameOrId: string): Promise<boolean> {
     this.m.find(nameOrId);
     return true;
@@ -258,7 +265,15 @@ export class BridgeNetworker implements ContainerNetworker {
   }
 
   async teardown(containerId: string): Promise<void> {
+    for (const e of this.m.store.endpointsOf(containerId)) {
+      const n = this.m.store.network(e.networkId);
+      if (n) this.event('disconnect', n, containerId);
+    }
     await this.m.releaseContainer(containerId).catch(() => {});
+  }
+
+  private event(action: string, n: NetworkRow, container: string): void {
+    this.o.events?.emit({ Type: 'network', Action: action, Actor: { ID: n.id, Attributes: { container, name: n.name, type: n.driver } } });
   }
 
   async setup(req: ContainerNetworkRequest): Promise<ContainerNetworkResult> {
@@ -310,6 +325,7 @@ export class BridgeNetworker implements ContainerNetworker {
         netns: req.netnsPath, ip: cfg.IPAMConfig?.IPv4Address, mac: cfg.MacAddress, aliases });
       eps.push([net, e]);
       networks[net.name] = endpointView(net, e, cfg);
+      this.event('connect', net, req.containerId);
     }
     const [firstNet, firstEp] = eps[0]!;
     const reqs = portRequests(req.portBindings, req.exposedPorts, req.publishAllPorts);

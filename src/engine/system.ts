@@ -88,7 +88,7 @@ export class HostSystemService implements SystemService {
     return {
       ID: this.d.id, ...counts, Images: images,
       Driver: 'overlay2', DriverStatus: this.driverStatus(),
-      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: [this.d.loggingDriver ?? 'json-file'] },
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: [this.d.loggingDriver ?? 'json-file'] },
       MemoryLimit: h.limits.memory, SwapLimit: h.limits.swap, KernelMemoryTCP: false,
       CpuCfsPeriod: h.limits.cpuCfsPeriod, CpuCfsQuota: h.limits.cpuCfsQuota, CPUShares: h.limits.cpuShares,
       CPUSet: h.limits.cpuSet, PidsLimit: h.limits.pids, OomKillDisable: h.cgroupVersion === '1',

@@ -160,7 +160,7 @@ export interface NetworkService {
   create(body: Record<string, any>): Promise<{ Id: string; Warning: string }>;
   /** DELETE /networks/{id}. Conflict when containers are attached; 403 for built-in networks. */
   remove(idOrName: string): Promise<void>;
-  prune(filters?: Record<string, string[]>): Promise<{ NetworksDeleted: string[] }>;
+  prune(filters?: Record<string, string[]>): Promise<{ NetworksDeleted: string[] | null }>;
   /** POST /networks/{id}/connect with {Container, EndpointConfig}. */
   connect(idOrName: string, body: { Container: string; EndpointConfig?: EndpointSettings | null }): Promise<void>;
   /** POST /networks/{id}/disconnect with {Container, Force}. */
@@ -277,6 +277,8 @@ export interface ContainerNetworker {
   networkName?(nameOrId: string): Promise<string>;
   /** On container removal: tears down and drops the networks it was connected to while stopped (docker network connect). */
   forget?(containerId: string): Promise<void>;
+  /** On docker rename: the embedded DNS and network inspect use the new name. */
+  rename?(containerId: string, name: string): void;
 }
 
 /** Given by the container service to the volume service: ids of containers (any state) using a volume. */

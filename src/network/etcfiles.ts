@@ -67,7 +67,9 @@ export function resolvFile(r: ResolvInput): string {
     if (servers.length === 0) servers = FALLBACK;
   }
   const search = r.dnsSearch.length ? r.dnsSearch : host.search;
-  const options = r.dnsOptions.length ? r.dnsOptions : host.options;
+  const options = [...r.dnsOptions.length ? r.dnsOptions : host.options];
+  // dockerd with its embedded DNS: single-label names go to it first (ndots:0) unless told otherwise
+  if (r.embedded && !options.some((o) => o.startsWith('ndots:'))) options.push('ndots:0');
   const lines = servers.map((s) => `nameserver ${s}`);
   if (search.length && !(search.length === 1 && search[0] === '.')) lines.push(`search ${search.join(' ')}`);
   if (options.length) lines.push(`options ${options.join(' ')}`);

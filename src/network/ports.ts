@@ -131,18 +131,20 @@ export function assignPorts(reqs: PortRequest[], taken: Taken[], sockets: HostSo
     !used.some((t) => clash(t, proto, ip, p)) && !sockets.some((s) => sockClash(s, proto, ip, p, ignore));
   const out: Array<PortRequest & { port: number }> = [];
   for (const r of reqs) {
-    const parts = r.hostPort === '' ? range : r.hostPort.split('-').map(Number);
+    // dockerd: host port 0 (testcontainers sends it) is a random port, as an empty one
+    const random = r.hostPort === '' || r.hostPort === '0';
+    const parts = random ? range : r.hostPort.split('-').map(Number);
     const lo = parts[0]!;
     const top = parts[1] ?? lo;
     if (!Number.isInteger(lo) || !Number.isInteger(top) || lo < 1 || top > 65535 || top < lo) {
       throw invalid(`invalid host port "${r.hostPort}"`);
     }
-    const port = pick(lo, top, r.hostPort === '', (p) => free(r.proto, r.hostIp, p));
+    const port = pick(lo, top, random, (p) => free(r.proto, r.hostIp, p));
     if (port === undefined) {
-      const shown = r.hostPort === '' ? 'a random port' : r.hostPort;
+      const shown = random ? 'a random port' : r.hostPort;
       // One port that none of our bindings holds but another program does: dockerd
       // fails its userland proxy's listen(), and says so (the caller names the endpoint).
-      if (lo === top && r.hostPort !== '' && !used.some((t) => clash(t, r.proto, r.hostIp, lo))) {
+      if (lo === top && !random && !used.some((t) => clash(t, r.proto, r.hostIp, lo))) {
         throw new PortInUseError(`Error starting userland proxy: listen ${r.proto}4 ${r.hostIp || '0.0.0.0'}:${lo}: bind: address already in use`);
       }
       throw conflict(`Bind for ${r.hostIp || '0.0.0.0'}:${shown} failed: port is already allocated`);

@@ -156,6 +156,11 @@ export class NetworkStore {
       @ip, @mac, @veth, @ifname, @aliases, @netns)`).run({ ...e, aliases: JSON.stringify(e.aliases) });
   }
 
+  /** docker rename: the container answers to its new name on every network. */
+  renameContainer(containerId: string, name: string): void {
+    this.db.prepare('UPDATE net_endpoints SET container_name = ? WHERE container_id = ?').run(name, containerId);
+  }
+
   deleteEndpoint(networkId: string, containerId: string): void {
     this.db.prepare('DELETE FROM net_endpoints WHERE network_id = ? AND container_id = ?').run(networkId, containerId);
   }

@@ -38,33 +38,42 @@ export async function sendOutput(ctx: Ctx, output: Readable, tty: boolean): Prom
  * half-closes it), output goes back framed unless tty. Resolves when either side ends.
  */
 export async function bridgeSession(ctx: Ctx, session: AttachSession, tty: boolean, detachKeys?: string, hijacked?: Hijacked): Promise<void> {
-  const scanner = session.stdin ? new DetachScanner(parseDetachKeys(detachKeys ?? DEFAULT_DETACH_KEYS)) : undefined;
+  // dockerd looks for the detach keys only with a TTY: without one stdin is binary-safe
+  // (a tar or gzip piped into `docker exec -i` holds ctrl-p ctrl-q sooner or later).
+  const scanner = session.stdin && tty ? new DetachScanner(parseDetachKeys(detachKeys ?? DEFAULT_DETACH_KEYS)) : undefined;
   const h = hijacked ?? hijack(ctx, streamContentType(tty, ctx.apiVersion));
   const out = framer(tty);
   await new Promise<void>((resolve) => {
     let done = false;
-    const finish = () => {
+    // drained: the output ended, so what is still queued on the socket goes out before it
+    // closes (destroy() dropped it: the tail of a large `docker exec -i cat` went missing)
+    const finish = (drained?: unknown) => {
       if (done) return;
       done = true;
       session.close();
-      h.close();
+      if (drained === true) h.output.end(() => h.close());
+      else h.close();
       resolve();
     };
     if (session.stdin) {
       // The detach keys end this client's session and leave the container running.
       h.input.on('data', (c: Buffer) => {
-        const { pass, detached } = scanner!.push(c);
+        if (!scanner) return void session.stdin!.write(c);
+        const { pass, detached } = scanner.push(c);
         if (pass.length) session.stdin!.write(pass);
         if (detached) finish();
       });
       h.input.on('end', () => session.stdin!.end());
     }
     h.input.resume(); // also when something paused the socket before the listeners were added
-    h.input.on('error', finish);
-    h.input.on('close', finish);
+    // Without the upgrade the request is over at once (its 'close' says nothing): the
+    // session lasts until the output ends or the client goes (the response closes).
+    const client = h.upgraded ? h.input : ctx.res;
+    client.on('error', finish);
+    client.on('close', finish);
     session.output.on('error', finish);
-    out.on('end', finish);
+    out.on('end', () => finish(true));
     session.output.pipe(out);
-    out.on('data', (b: Buffer) => h.output.write(b));
+    out.pipe(h.output, { end: false });
   });
 }
