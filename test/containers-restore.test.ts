@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { dockerCli, dockerOk, settledLeftovers, skipReason, sleep } from './helpers/hostobjects.js';
+import { dockerCli, dockerOk, settledLeftovers, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
 
 const LOOP = 'i=0; while :; do echo line $i; i=$((i+1)); sleep 0.1; done';
 
@@ -16,12 +16,8 @@ const numbers = (out: string) => out.split('\n').filter(Boolean).map((l) => Numb
 
 describe('restore after a daemon crash', { skip: skipReason() }, () => {
   let d: TestDaemon | undefined;
-  after(async () => {
-    if (!d) return;
-    const ids = (await dockerCli(d, ['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await dockerCli(d, ['rm', '-f', ...ids]);
-    await d.stop();
-  });
+  // the test checks what is left itself; after a failed step this only clears up
+  after(async () => { if (d) await stopChecked(d); });
 
   it('finds 20 running containers, their logs, exec and an exit code again', async () => {
     const first = d = await startDaemon();

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { runTool } from './helpers/clients.js';
+import { must, runTool, sh } from './helpers/clients.js';
 import { DOCKERD, startDockerd, type Dockerd } from './helpers/dockerd.js';
 import { DOCKER_BIN } from './helpers/docker-bin.js';
 import { stopChecked } from './helpers/hostobjects.js';
@@ -27,12 +27,6 @@ const skip = process.getuid?.() !== 0 ? 'requires root'
   : !existsSync(DOCKER_BIN) ? 'no docker CLI (looked in /usr/local/bin and /usr/bin)'
     : !existsSync(DOCKERD) ? `no dockerd at ${DOCKERD}` : false;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const sh = (cmd: string, args: string[]) => runTool(cmd, args, { timeoutMs: 20_000 });
-const must = async (cmd: string, args: string[]) => {
-  const r = await sh(cmd, args);
-  assert.equal(r.code, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
 
 async function until(what: string, fn: () => Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

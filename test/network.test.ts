@@ -23,19 +23,13 @@ import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { freePort, leftovers, runTool, type ToolResult } from './helpers/clients.js';
+import { freePort, leftovers, must, runTool, sh, type ToolResult } from './helpers/clients.js';
 import { DOCKERD, startDockerd, type Dockerd } from './helpers/dockerd.js';
 import { DOCKER_BIN } from './helpers/docker-bin.js';
 
 const DOCKER = DOCKER_BIN;
 const skip = process.getuid?.() !== 0 ? 'requires root' : !existsSync(DOCKER) ? 'no docker CLI (looked in /usr/local/bin and /usr/bin)' : false;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const sh = (cmd: string, args: string[]) => runTool(cmd, args, { timeoutMs: 20_000 });
-const must = async (cmd: string, args: string[]) => {
-  const r = await sh(cmd, args);
-  assert.equal(r.code, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // ---- subnets: random 10.a.b.0/24, none overlapping a host route or each other ----

@@ -36,6 +36,16 @@ export function runTool(cmd: string, args: string[], o: { input?: string; env?: 
   });
 }
 
+/** A host command to completion (20 s at most). */
+export const sh = (cmd: string, args: string[]) => runTool(cmd, args, { timeoutMs: 20_000 });
+
+/** Like sh, but fails the test on a non-zero status; returns stdout. */
+export async function must(cmd: string, args: string[]): Promise<string> {
+  const r = await sh(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
 /** A TCP port free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
