@@ -231,6 +231,21 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
     await ok(['rm', '-f', id]);
   });
 
+  it('logs -f keeps following when the log file starts afresh at its size bound, without losing a line', async () => {
+    // ~50 bytes a line on disk: the 2 KiB bound is reached every ~40 lines, several times
+    const id = await ok(['run', '-d', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c',
+      'i=0; while [ $i -lt 300 ]; do echo n$i; i=$((i+1)); usleep 10000; done; echo end']);
+    const r = await dockerCli(d, ['logs', '-f', id], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter(Boolean);
+    assert.equal(lines.at(-1), 'end', `the follower stopped at ${lines.at(-2)}`);
+    const nums = lines.slice(0, -1).map((l) => Number(l.slice(1)));
+    // from where it started (a rotation may have dropped the oldest lines before it opened) to the end, every line once
+    assert.deepEqual(nums, nums.map((_, i) => nums[0]! + i), 'lines lost or repeated across the rotations');
+    assert.equal(nums.at(-1), 299);
+    await ok(['rm', '-f', id]);
+  });
+
   it('--ip and --network-alias on the default bridge are refused at create, in dockerd\'s words', async () => {
     const gw = await ok(['network', 'inspect', 'bridge', '-f', '{{(index .IPAM.Config 0).Gateway}}']);
     const ip = await dockerCli(d, ['run', '--rm', '--ip', gw.replace(/\.\d+$/, '.50'), 'busybox', 'true']);

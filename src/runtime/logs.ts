@@ -80,15 +80,36 @@ async function pump(path: string, o: LogReadOptions, out: Readable): Promise<voi
   out.on('close', () => { closed = true; });
   let stopped = !o.follow;
   o.stopped?.then(() => { stopped = true; }, () => { stopped = true; });
-  const fh = await open(path, 'r').catch(() => null);
+  let fh = await open(path, 'r').catch(() => null);
   if (!fh) { out.push(null); return; }
   try {
-    const lines = new LineSplitter();
+    let lines = new LineSplitter();
     let pos = 0;
+    let ino = (await fh.stat()).ino;
     let first = true;
     for (;;) {
       const wasStopped = stopped;
-      const size = (await stat(path).catch(() => ({ size: pos }))).size;
+      let now = await stat(path).catch(() => ({ size: pos, ino }));
+      if (now.ino !== ino) {
+        // conmon started the file afresh (--log-size-max reached: a new file renamed over the
+        // path): finish what the old one still holds, then follow the new one from its start
+        const rest = (await fh.stat()).size;
+        if (rest > pos) {
+          const buf = Buffer.alloc(rest - pos);
+          await fh.read(buf, 0, buf.length, pos);
+          for (const e of lines.push(buf.toString()).map(parseLogLine).filter((x): x is LogEntry => !!x && wanted(x, o))) out.push(chunk(e, o.timestamps));
+        }
+        const next = await open(path, 'r').catch(() => null);
+        if (next) {
+          await fh.close();
+          fh = next;
+          ino = (await fh.stat()).ino;
+          lines = new LineSplitter();
+          pos = 0;
+          now = await fh.stat();
+        }
+      }
+      const size = now.size;
       if (size > pos) {
         const buf = Buffer.alloc(size - pos);
         await fh.read(buf, 0, buf.length, pos);
