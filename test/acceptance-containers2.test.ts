@@ -4,7 +4,7 @@
  * policies across a daemon crash as dockerd applies them when it starts, and what users
  * of `-v`, `attach` and `exec` see where hakod differed from dockerd.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { DOCKER, dockerCli, dockerOk, settledLeftovers, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
+import { DOCKER, dockerCli, dockerOk, settledLeftovers, skipReason, sleep, stopChecked, withBusyboxDaemon } from './helpers/hostobjects.js';
 import { Terminal, tmuxSkip, until } from './helpers/terminal.js';
 
 const exec = promisify(execFile);
@@ -25,14 +25,7 @@ describe('acceptance round 2: what a docker user sees', { skip }, () => {
   let d: TestDaemon;
   const ok = (args: string[]) => dockerOk(d, args);
 
-  before(async () => {
-    d = await startDaemon();
-    await ok(['load', '-i', await busyboxTar()]);
-  });
-  after(async () => {
-    if (!d) return;
-    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
-  });
+  withBusyboxDaemon((x) => { d = x; });
 
   it('a real terminal: run -it prompt, typing, exit 3, Ctrl-P Ctrl-Q, attach, exec -it, window size, start -ai', { skip: terminalSkip }, async () => {
     const t = new Terminal({ DOCKER_HOST: `unix://${d.socket}`, DOCKER_CONFIG: d.tmp });

@@ -5,7 +5,7 @@
  * embedded DNS, rmi of a built image and its intermediate parents, the event sequence of
  * stop / rm -f / attach, the stats and prune answers' shapes).
  */
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { DOCKER, dockerCli, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
+import { DOCKER, dockerCli, dockerOk, skipReason, stopChecked, withBusyboxDaemon } from './helpers/hostobjects.js';
 import { freePort, leftovers, runTool } from './helpers/clients.js';
 import { tarOf } from './helpers/archives.js';
 
@@ -24,15 +24,7 @@ describe('acceptance: networks and clients, round 2', { skip }, () => {
   let d: TestDaemon;
   const ok = (args: string[], o: { input?: string; timeoutMs?: number } = {}) => dockerOk(d, args, o);
 
-  before(async () => {
-    d = await startDaemon();
-    await ok(['load', '-i', await busyboxTar()]);
-  });
-  after(async () => {
-    if (!d) return;
-    await dockerCli(d, ['network', 'prune', '-f']);
-    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
-  });
+  withBusyboxDaemon((x) => { d = x; }, { beforeStop: (d) => dockerCli(d, ['network', 'prune', '-f']) });
 
   it('docker rename: the container answers to its new name on its networks, no longer to the old one', async () => {
     await ok(['network', 'create', 'rnet']);

@@ -3,16 +3,15 @@
  * CLI sees around them (stats, top, ps, inspect, system df, a shared netns), each compared
  * with what dockerd shows for the same commands.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
-import { busyboxTar } from './helpers/images.js';
-import { cgroupV1, dockerCli, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
+import { repoRoot, type TestDaemon } from './helpers/daemon.js';
+import { cgroupV1, dockerCli, dockerOk, skipReason, withBusyboxDaemon } from './helpers/hostobjects.js';
 
 const skip = skipReason() || (!cgroupV1() ? 'reads cgroup v1 controller files' : false);
 
@@ -20,14 +19,7 @@ describe('acceptance: what a docker user sees around the scenarios', { skip }, (
   let d: TestDaemon;
   const ok = (args: string[]) => dockerOk(d, args);
 
-  before(async () => {
-    d = await startDaemon();
-    await ok(['load', '-i', await busyboxTar()]);
-  });
-  after(async () => {
-    if (!d) return;
-    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
-  });
+  withBusyboxDaemon((x) => { d = x; });
 
   it('stats --no-stream shows the CPU a --cpus 0.5 spinner really gets, its throttling and its network bytes', async () => {
     // dockerd primes a non-streamed answer with a first sample, so precpu_stats is filled.

@@ -2,12 +2,11 @@
  * Resource limits through the docker CLI against a real hakod with busybox, checked where
  * the kernel keeps them: the container's v1 cgroup files (/sys/fs/cgroup/<ctrl>/<instance>/<id>).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startDaemon, type TestDaemon } from './helpers/daemon.js';
-import { busyboxTar } from './helpers/images.js';
-import { cgroupFile, cgroupV1, dockerCli, dockerOk, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
+import type { TestDaemon } from './helpers/daemon.js';
+import { cgroupFile, cgroupV1, dockerCli, dockerOk, skipReason, sleep, withBusyboxDaemon } from './helpers/hostobjects.js';
 
 const skip = skipReason() || (!cgroupV1() ? 'reads cgroup v1 controller files' : false);
 
@@ -24,14 +23,7 @@ describe('container resource limits', { skip }, () => {
   const runDetached = async (...args: string[]) => ok(['run', '-d', ...args]);
   const cg = (id: string, ctrl: string, file: string) => cgroupFile(d.instance, id, ctrl, file);
 
-  before(async () => {
-    d = await startDaemon();
-    await ok(['load', '-i', await busyboxTar()]);
-  });
-  after(async () => {
-    if (!d) return;
-    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
-  });
+  withBusyboxDaemon((x) => { d = x; });
 
   it('writes --cpu-shares to cpu.shares', async () => {
     const a = await runDetached('--cpu-shares', '100', 'busybox', 'sleep', '100000');

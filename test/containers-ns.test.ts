@@ -2,12 +2,11 @@
  * Namespaces of containers seen from the host (/proc/<pid>/ns/*, pids from inspect
  * State.Pid) and the sharing modes of docker run: container:X, host, and their errors.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { startDaemon, type TestDaemon } from './helpers/daemon.js';
-import { busyboxTar } from './helpers/images.js';
-import { dockerCli, dockerOk, skipReason, sleep, stopChecked } from './helpers/hostobjects.js';
+import type { TestDaemon } from './helpers/daemon.js';
+import { dockerCli, dockerOk, skipReason, sleep, withBusyboxDaemon } from './helpers/hostobjects.js';
 
 const ns = (pid: number | string, type: string) => readlinkSync(`/proc/${pid}/ns/${type}`);
 
@@ -17,15 +16,10 @@ describe('container namespaces', { skip: skipReason() }, () => {
   const ok = (args: string[]) => dockerOk(d, args);
   const pidOf = async (name: string) => Number(await ok(['inspect', '-f', '{{.State.Pid}}', name]));
 
-  before(async () => {
-    d = await startDaemon();
-    await ok(['load', '-i', await busyboxTar()]);
+  withBusyboxDaemon(async (x) => {
+    d = x;
     await ok(['run', '-d', '--name', 'x1', '--hostname', 'xhost', 'busybox', 'sleep', '100000']);
     await ok(['run', '-d', '--name', 'x2', 'busybox', 'sleep', '100000']);
-  });
-  after(async () => {
-    if (!d) return;
-    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
   });
 
   it('gives each container its own mnt, uts, ipc, pid, net and cgroup namespaces', async () => {

@@ -5,14 +5,14 @@
  * CAP_SYS_ADMIN unlocks mount/unshare; a docker-format profile FILE is applied; bad
  * options are refused at create time with dockerd's wording; `hakod --seccomp-profile`.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, startDaemon, type TestDaemon } from './helpers/daemon.js';
 import { busyboxTar } from './helpers/images.js';
-import { dockerCli, dockerOk, skipReason, stopChecked } from './helpers/hostobjects.js';
+import { dockerCli, dockerOk, skipReason, stopChecked, withBusyboxDaemon } from './helpers/hostobjects.js';
 
 const EPERM = '1';
 
@@ -40,14 +40,9 @@ describe('seccomp and security options', { skip: skipReason() }, () => {
   const runProbe = async (args: string[], calls: string[]) =>
     parseProbe(await ok(['run', '--rm', '--network', 'none', '-v', `${probe as string}:/probe:ro`, ...args, 'busybox', '/probe', ...calls]));
 
-  before(async () => {
-    d = await startDaemon();
-    await ok(['load', '-i', await busyboxTar()]);
+  withBusyboxDaemon(async (x) => {
+    d = x;
     probe = buildProbe(d.tmp);
-  });
-  after(async () => {
-    if (!d) return;
-    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
   });
 
   it('runs containers under a filter by default, without one for seccomp=unconfined and --privileged', async () => {

@@ -6,7 +6,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { TestDaemon } from './daemon.js';
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { startDaemon, type TestDaemon } from './daemon.js';
+import { busyboxTar } from './images.js';
 import { DOCKER_BIN } from './docker-bin.js';
 
 const exec = promisify(execFile);
@@ -107,4 +110,23 @@ export async function stopChecked(d: TestDaemon): Promise<string[]> {
   const left = await settledLeftovers(d);
   await d.stop();
   return left;
+}
+
+/**
+ * In a describe(): before its tests a test hakod with busybox loaded, handed to `use` (which
+ * may prepare more); after them, every container removed and the check that the instance
+ * left nothing on the host (`beforeStop` first removes what else the tests made).
+ */
+export function withBusyboxDaemon(use: (d: TestDaemon) => unknown, o: { beforeStop?: (d: TestDaemon) => Promise<unknown> } = {}): void {
+  let d: TestDaemon | undefined;
+  before(async () => {
+    d = await startDaemon();
+    await dockerOk(d, ['load', '-i', await busyboxTar()]);
+    await use(d);
+  });
+  after(async () => {
+    if (!d) return;
+    await o.beforeStop?.(d);
+    assert.deepEqual(await stopChecked(d), [], 'host objects left behind');
+  });
 }
